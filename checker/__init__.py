@@ -1,0 +1,62 @@
+"""statebound's checker: the modelling language, the property language and the engines."""
+
+from .errors import InputError as InputError
+from .errors import InternalError as InternalError
+from .errors import ModelError as ModelError
+from .errors import Problem as Problem
+from .errors import PropertyError as PropertyError
+from .errors import StateboundError as StateboundError
+from .errors import UserError as UserError
+from .explore import Budget as Budget
+from .explore import Exploration as Exploration
+from .explore import check as check
+from .explore import explore as explore
+from .expr import FALSE as FALSE
+from .expr import TRUE as TRUE
+from .expr import Bool as Bool
+from .expr import Const as Const
+from .expr import Enum as Enum
+from .expr import Expr as Expr
+from .expr import Int as Int
+from .expr import Op as Op
+from .expr import Ref as Ref
+from .expr import Var as Var
+from .expr import all_of as all_of
+from .expr import any_of as any_of
+from .expr import count as count
+from .expr import implies as implies
+from .expr import is_in as is_in
+from .expr import ite as ite
+from .expr import ref as ref
+from .expr import to_text as to_text
+from .machine import Instance as Instance
+from .machine import Machine as Machine
+from .machine import System as System
+from .machine import Transition as Transition
+from .property import Always as Always
+from .property import LeadsTo as LeadsTo
+from .property import NeverAfter as NeverAfter
+from .property import OnStep as OnStep
+from .property import Property as Property
+from .property import Sometimes as Sometimes
+from .property import always as always
+from .property import leads_to as leads_to
+from .property import never_after as never_after
+from .property import on_step as on_step
+from .property import sometimes as sometimes
+from .result import Change as Change
+from .result import Coverage as Coverage
+from .result import Outcome as Outcome
+from .result import Report as Report
+from .result import Step as Step
+from .result import Trace as Trace
+from .result import Verdict as Verdict
+
+__all__ = [
+    "Always", "Bool", "Budget", "Change", "Const", "Coverage", "Enum", "Exploration", "Expr", "FALSE",
+    "InputError", "Instance", "Int", "InternalError", "LeadsTo", "Machine", "ModelError", "NeverAfter",
+    "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report", "Sometimes",
+    "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var", "Verdict",
+    "all_of", "always", "any_of", "check", "count", "explore", "implies", "is_in", "ite", "leads_to",
+    "never_after", "on_step", "ref", "sometimes", "to_text",
+]

@@ -1,0 +1,427 @@
+"""Typed finite domains and the expression trees that guards, updates and properties are made of.
+
+Expressions are data: every engine interprets the same tree (Python code generation for the
+explicit engines, z3 terms for the symbolic ones, text for diagrams and counterexamples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeAlias, Union
+
+__all__ = [
+    "Value",
+    "Domain",
+    "Bool",
+    "Enum",
+    "Int",
+    "Expr",
+    "Const",
+    "Ref",
+    "Var",
+    "Op",
+    "lit",
+    "ref",
+    "implies",
+    "ite",
+    "is_in",
+    "count",
+    "all_of",
+    "any_of",
+    "TRUE",
+    "FALSE",
+    "walk",
+    "refs_of",
+    "to_text",
+]
+
+Value: TypeAlias = Union[bool, int, str]
+Operand: TypeAlias = Union["Expr", bool, int, str]
+
+_TRUTH_MESSAGE = (
+    "an expression has no truth value: use '&', '|', '~' and implies(a, b) instead of "
+    "'and', 'or', 'not' and 'if', and write a chained comparison such as a < b < c "
+    "as (a < b) & (b < c)"
+)
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    """The domain {False, True}."""
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        return (False, True)
+
+    def contains(self, value: object) -> bool:
+        return isinstance(value, bool)
+
+    def __str__(self) -> str:
+        return "Bool"
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Enum:
+    """A finite set of named values, e.g. ``Enum("Unknown", "Active", "Invalid")``."""
+
+    names: tuple[str, ...]
+
+    def __init__(self, *names: str) -> None:
+        object.__setattr__(self, "names", tuple(names))
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        return self.names
+
+    def contains(self, value: object) -> bool:
+        return isinstance(value, str) and value in self.names
+
+    def __str__(self) -> str:
+        return "Enum(" + ", ".join(self.names) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Int:
+    """The integers ``lo..hi`` (both included)."""
+
+    lo: int
+    hi: int
+
+    @property
+    def values(self) -> tuple[Value, ...]:
+        return tuple(range(self.lo, self.hi + 1))
+
+    def contains(self, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and self.lo <= value <= self.hi
+
+    def __str__(self) -> str:
+        return f"Int({self.lo}, {self.hi})"
+
+
+Domain: TypeAlias = Union[Bool, Enum, Int]
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+class Expr:
+    """Base of expression trees; Python operators build new trees.
+
+    ``&``, ``|``, ``~`` are the boolean operators; ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``
+    compare; ``+``, ``-``, ``*`` are integer arithmetic. An expression has no truth value, so
+    ``and``, ``or``, ``not``, ``if`` and chained comparisons raise a :class:`TypeError`.
+    """
+
+    __slots__ = ()
+    __hash__ = object.__hash__  # identity: expressions are used as dict keys (updates)
+
+    def __bool__(self) -> bool:
+        raise TypeError(_TRUTH_MESSAGE)
+
+    def __and__(self, other: Operand) -> Op:
+        return Op("and", (self, lit(other)))
+
+    def __rand__(self, other: Operand) -> Op:
+        return Op("and", (lit(other), self))
+
+    def __or__(self, other: Operand) -> Op:
+        return Op("or", (self, lit(other)))
+
+    def __ror__(self, other: Operand) -> Op:
+        return Op("or", (lit(other), self))
+
+    def __invert__(self) -> Op:
+        return Op("not", (self,))
+
+    def __eq__(self, other: object) -> Op:  # type: ignore[override]
+        return Op("==", (self, lit(other)))  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> Op:  # type: ignore[override]
+        return Op("!=", (self, lit(other)))  # type: ignore[arg-type]
+
+    def __lt__(self, other: Operand) -> Op:
+        return Op("<", (self, lit(other)))
+
+    def __le__(self, other: Operand) -> Op:
+        return Op("<=", (self, lit(other)))
+
+    def __gt__(self, other: Operand) -> Op:
+        return Op(">", (self, lit(other)))
+
+    def __ge__(self, other: Operand) -> Op:
+        return Op(">=", (self, lit(other)))
+
+    def __add__(self, other: Operand) -> Op:
+        return Op("+", (self, lit(other)))
+
+    def __radd__(self, other: Operand) -> Op:
+        return Op("+", (lit(other), self))
+
+    def __sub__(self, other: Operand) -> Op:
+        return Op("-", (self, lit(other)))
+
+    def __rsub__(self, other: Operand) -> Op:
+        return Op("-", (lit(other), self))
+
+    def __mul__(self, other: Operand) -> Op:
+        return Op("*", (self, lit(other)))
+
+    def __rmul__(self, other: Operand) -> Op:
+        return Op("*", (lit(other), self))
+
+    def __neg__(self) -> Op:
+        return Op("-", (Const(0), self))
+
+    def is_in(self, *values: Value) -> Op:
+        """True when this expression equals one of *values*."""
+        return is_in(self, *values)
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {to_text(self)}>"
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Const(Expr):
+    """A literal value: a bool, an int, or the name of an enum value."""
+
+    value: Value
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Ref(Expr):
+    """A variable of an instance: ``Ref("session", "state")``; ``instance=None`` means *self*."""
+
+    instance: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Var(Ref):
+    """Declaration of a machine variable; used in expressions it reads the variable of *self*.
+
+    Parameters
+    ----------
+    name : str
+        The variable's name, unique within its machine.
+    domain : Bool | Enum | Int
+        Its finite domain.
+    initial : value or collection of values, optional
+        The initial value; a ``set``/``frozenset``/``list``/``tuple`` gives a nondeterministic
+        choice. Defaults to the first value of the domain.
+    hidden : bool
+        Ground truth of the environment that an implementation machine may not read.
+
+    Examples
+    --------
+    >>> state = Var("state", Enum("Idle", "Open"))
+    >>> print((state == "Idle") & ~Var("blocked", Bool()))
+    state == Idle & ~blocked
+    """
+
+    domain: Domain = field(default_factory=Bool)
+    initial: object = None
+    hidden: bool = False
+
+    def __init__(
+        self,
+        name: str,
+        domain: Domain,
+        *,
+        initial: object = None,
+        hidden: bool = False,
+    ) -> None:
+        object.__setattr__(self, "instance", None)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "domain", domain)
+        object.__setattr__(self, "initial", initial)
+        object.__setattr__(self, "hidden", hidden)
+
+    @property
+    def initial_values(self) -> tuple[object, ...]:
+        """The initial values as a tuple in domain order (unknown values kept at the end)."""
+        init = self.initial
+        if init is None:
+            return (self.domain.values[0],) if self.domain.values else ()
+        if isinstance(init, (set, frozenset, list, tuple)):
+            chosen = list(init)
+            ordered: list[object] = [v for v in self.domain.values if v in chosen]
+            ordered += [v for v in chosen if v not in ordered]
+            return tuple(ordered)
+        return (init,)
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Op(Expr):
+    """An operator applied to arguments.
+
+    Operators: ``not and or implies == != < <= > >= + - * ite in count``. For ``in`` the first
+    argument is the tested expression and the rest are constants.
+    """
+
+    op: str
+    args: tuple[Expr, ...]
+
+
+TRUE = Const(True)
+FALSE = Const(False)
+
+
+def lit(value: Operand) -> Expr:
+    """Wrap a Python value as a :class:`Const`; expressions pass through."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, (bool, int, str)):
+        return Const(value)
+    raise TypeError(
+        f"{value!r} cannot be used in an expression; use a bool, an int, an enum value name "
+        "or an expression built from variables"
+    )
+
+
+def ref(instance: str, name: str) -> Ref:
+    """A variable of another instance, e.g. ``ref("session", "state") == "Active"``."""
+    return Ref(instance, name)
+
+
+def implies(a: Operand, b: Operand) -> Op:
+    """``a`` implies ``b``."""
+    return Op("implies", (lit(a), lit(b)))
+
+
+def ite(cond: Operand, then: Operand, otherwise: Operand) -> Op:
+    """``then`` if ``cond`` else ``otherwise``."""
+    return Op("ite", (lit(cond), lit(then), lit(otherwise)))
+
+
+def is_in(expr: Operand, *values: Value) -> Op:
+    """True when *expr* equals one of *values* (``is_in(state, "Connecting", "Open")``)."""
+    if not values:
+        raise TypeError("is_in() needs at least one value")
+    return Op("in", (lit(expr), *(Const(v) for v in values)))
+
+
+def count(*exprs: Operand | Iterable[Operand]) -> Op:
+    """How many of the boolean *exprs* are true (an integer expression)."""
+    flat: list[Expr] = []
+    for e in exprs:
+        if isinstance(e, (Expr, bool, int, str)):
+            flat.append(lit(e))
+        else:
+            flat.extend(lit(x) for x in e)
+    return Op("count", tuple(flat))
+
+
+def all_of(*exprs: Operand | Iterable[Operand]) -> Expr:
+    """Conjunction of *exprs* (``TRUE`` when empty)."""
+    items = _flatten(exprs)
+    if not items:
+        return TRUE
+    out = items[0]
+    for e in items[1:]:
+        out = Op("and", (out, e))
+    return out
+
+
+def any_of(*exprs: Operand | Iterable[Operand]) -> Expr:
+    """Disjunction of *exprs* (``FALSE`` when empty)."""
+    items = _flatten(exprs)
+    if not items:
+        return FALSE
+    out = items[0]
+    for e in items[1:]:
+        out = Op("or", (out, e))
+    return out
+
+
+def _flatten(exprs: tuple[Operand | Iterable[Operand], ...]) -> list[Expr]:
+    flat: list[Expr] = []
+    for e in exprs:
+        if isinstance(e, (Expr, bool, int, str)):
+            flat.append(lit(e))
+        else:
+            flat.extend(lit(x) for x in e)
+    return flat
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of *expr*, parents before children."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Op):
+            stack.extend(reversed(node.args))
+
+
+def refs_of(expr: Expr) -> tuple[Ref, ...]:
+    """The variable references in *expr*, in order of appearance."""
+    return tuple(n for n in walk(expr) if isinstance(n, Ref))
+
+
+# --------------------------------------------------------------------------- text
+
+_PREC = {
+    "implies": 1,
+    "or": 2,
+    "and": 3,
+    "not": 4,
+    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5, "in": 5,
+    "+": 6, "-": 6,
+    "*": 7,
+}
+_SYMBOL = {"and": "&", "or": "|", "implies": "=>"}
+
+
+def to_text(expr: Expr, *, self_name: str | None = None, show: Callable[[Ref], str] | None = None) -> str:
+    """Readable text of *expr* (``session.state == Active & ~blocked``).
+
+    References to *self* print as the bare variable name, or as ``self_name.var`` when given.
+    """
+
+    def name_of(r: Ref) -> str:
+        if show is not None:
+            return show(r)
+        if r.instance is None:
+            return f"{self_name}.{r.name}" if self_name else r.name
+        return f"{r.instance}.{r.name}"
+
+    def go(e: Expr, outer: int) -> str:
+        if isinstance(e, Const):
+            v = e.value
+            return ("true" if v else "false") if isinstance(v, bool) else str(v)
+        if isinstance(e, Ref):
+            return name_of(e)
+        assert isinstance(e, Op)
+        op, args = e.op, e.args
+        if op == "not":
+            inner = args[0]
+            if isinstance(inner, Op) and inner.op == "==":
+                text = f"{go(inner.args[0], 6)} != {go(inner.args[1], 6)}"
+                return f"({text})" if outer > 5 else text
+            return "~" + go(inner, 8)
+        if op == "ite":
+            return f"ite({go(args[0], 0)}, {go(args[1], 0)}, {go(args[2], 0)})"
+        if op == "count":
+            return "count(" + ", ".join(go(a, 0) for a in args) + ")"
+        if op == "in":
+            vals = ", ".join(go(a, 0) for a in args[1:])
+            text = f"{go(args[0], 6)} in {{{vals}}}"
+            return f"({text})" if outer > 5 else text
+        prec = _PREC[op]
+        sym = _SYMBOL.get(op, op)
+        if op in ("and", "or"):
+            text = f" {sym} ".join(go(a, prec) for a in args)
+        elif op == "implies":
+            text = f"{go(args[0], prec + 1)} {sym} {go(args[1], prec)}"
+        else:
+            text = f"{go(args[0], prec)} {sym} {go(args[1], prec + 1)}"
+        return f"({text})" if outer > prec else text
+
+    return go(expr, 0)

@@ -1,0 +1,231 @@
+"""The property language: invariants, step rules, observers, liveness and witnesses.
+
+Properties are data over the same expression trees as models; each engine decides them
+(see :mod:`checker.explore` for what ``holds`` means there).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
+
+from ._typing import TypeProblem
+from .errors import Problem, suggest
+from .expr import TRUE, Expr, Op, Operand, lit, refs_of
+
+if TYPE_CHECKING:
+    from .machine import System
+
+__all__ = [
+    "Property",
+    "Always",
+    "Sometimes",
+    "OnStep",
+    "NeverAfter",
+    "LeadsTo",
+    "always",
+    "sometimes",
+    "on_step",
+    "never_after",
+    "leads_to",
+]
+
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _tags(tags: str | Iterable[str]) -> frozenset[str]:
+    return frozenset((tags,) if isinstance(tags, str) else tags)
+
+
+def _name_problems(name: str) -> Iterator[Problem]:
+    if not isinstance(name, str) or not _NAME.match(name):
+        yield Problem(
+            where=f"property {name!r}",
+            what="the name is not kebab-case",
+            fix="use lower-case words joined by '-', e.g. 'connect-only-when-active'",
+        )
+
+
+def _bool_problems(p: Property, label: str, expr: Expr, system: System, self_instance: str | None) -> Iterator[Problem]:
+    where = f"property {p.name!r} {label}"
+    try:
+        ty = system.type_of(expr, self_instance)
+    except TypeProblem as err:
+        yield Problem(where=where, what=err.what, fix=err.fix)
+        return
+    if ty.kind != "bool":
+        yield Problem(where=where, what=f"is {ty}, not a boolean", fix="compare it, e.g. x == value")
+
+
+def _tag_problems(p: Property, label: str, tags: frozenset[str], system: System) -> Iterator[Problem]:
+    known = system.tags()
+    for tag in sorted(tags):
+        if tag not in known:
+            yield Problem(
+                where=f"property {p.name!r} {label}",
+                what=f"no transition is tagged {tag!r}",
+                fix=suggest(tag, known, default="tags in the system: " + (", ".join(sorted(known)) or "none")),
+            )
+    if not tags:
+        yield Problem(where=f"property {p.name!r} {label}", what="names no tag", fix="give at least one tag")
+
+
+def _tagged_instances(system: System, tags: frozenset[str]) -> list[str]:
+    return [i.name for i in system.instances if any(t.tags & tags for t in i.machine.transitions)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Always:
+    """``expr`` holds in every reachable state (an invariant)."""
+
+    name: str
+    expr: Expr
+    kind: str = "always"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "expression", self.expr, system, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sometimes:
+    """Some reachable state satisfies ``expr`` (a witness; guards against vacuous passes)."""
+
+    name: str
+    expr: Expr
+    kind: str = "sometimes"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "expression", self.expr, system, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnStep:
+    """Every step that fires a transition tagged with one of ``tags`` starts in a state
+    satisfying ``before`` and ends in one satisfying ``after``.
+
+    Variables without an instance (a machine's ``Var``) refer to the instance whose tagged
+    transition fired.
+    """
+
+    name: str
+    tags: frozenset[str]
+    before: Expr = TRUE
+    after: Expr = TRUE
+    kind: str = "step"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _tag_problems(self, "tag", self.tags, system)
+        for inst in _tagged_instances(system, self.tags)[:1] or [None]:
+            yield from _bool_problems(self, "before", self.before, system, inst)
+            yield from _bool_problems(self, "after", self.after, system, inst)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeverAfter:
+    """After a step tagged ``trigger``, no step tagged ``forbidden`` until a step tagged
+    ``until`` (or, when ``until`` is an expression, until a state satisfies it).
+
+    With ``per_instance`` (the default) the observer runs for each instance separately: a
+    trigger of instance X forbids only X's forbidden steps. The rule is checked by composing
+    the system with an observer, so its counterexamples are shortest too.
+    """
+
+    name: str
+    trigger: frozenset[str]
+    forbidden: frozenset[str]
+    until: frozenset[str] | Expr = frozenset()
+    per_instance: bool = True
+    kind: str = "never-after"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _tag_problems(self, "trigger", self.trigger, system)
+        yield from _tag_problems(self, "forbidden", self.forbidden, system)
+        if isinstance(self.until, Expr):
+            insts = _tagged_instances(system, self.trigger) if self.per_instance else []
+            yield from _bool_problems(self, "until", self.until, system, insts[0] if insts else None)
+        elif self.until:
+            yield from _tag_problems(self, "until", self.until, system)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadsTo:
+    """Every fair execution that reaches a ``p`` state later reaches a ``q`` state.
+
+    Fairness comes from transitions marked ``fair="weak"`` or ``"strong"``; an execution may
+    stop (stutter forever) in a state where no fair transition is enabled, so an environment
+    that can go quiet never makes a liveness property pass vacuously.
+    """
+
+    name: str
+    p: Expr
+    q: Expr
+    kind: str = "leads-to"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "p", self.p, system, None)
+        yield from _bool_problems(self, "q", self.q, system, None)
+
+
+Property = Union[Always, Sometimes, OnStep, NeverAfter, LeadsTo]
+
+
+def always(name: str, expr: Operand) -> Always:
+    """An invariant: *expr* holds in every reachable state.
+
+    Examples
+    --------
+    >>> from checker import ref
+    >>> p = always("one-client", ref("session", "clients") <= 1)
+    >>> p.kind
+    'always'
+    """
+    return Always(name=name, expr=lit(expr))
+
+
+def sometimes(name: str, expr: Operand) -> Sometimes:
+    """A witness: some reachable state satisfies *expr*."""
+    return Sometimes(name=name, expr=lit(expr))
+
+
+def on_step(name: str, tag: str | Iterable[str], *, before: Operand = TRUE, after: Operand = TRUE) -> OnStep:
+    """A step rule: every step tagged *tag* starts in *before* and ends in *after*."""
+    return OnStep(name=name, tags=_tags(tag), before=lit(before), after=lit(after))
+
+
+def never_after(
+    name: str,
+    *,
+    trigger: str | Iterable[str],
+    forbidden: str | Iterable[str],
+    until: str | Iterable[str] | Expr = (),
+    per_instance: bool = True,
+) -> NeverAfter:
+    """An observer rule: after *trigger*, no *forbidden* step until *until*."""
+    until_v: frozenset[str] | Expr = until if isinstance(until, Expr) else _tags(until)
+    return NeverAfter(
+        name=name, trigger=_tags(trigger), forbidden=_tags(forbidden), until=until_v, per_instance=per_instance
+    )
+
+
+def leads_to(name: str, p: Operand, q: Operand) -> LeadsTo:
+    """Liveness: from every reachable *p* state, every fair execution reaches *q*."""
+    return LeadsTo(name=name, p=lit(p), q=lit(q))
+
+
+def antecedent(expr: Expr) -> Expr | None:
+    """The left side of a top-level ``implies`` (for vacuity warnings), else None."""
+    if isinstance(expr, Op) and expr.op == "implies":
+        return expr.args[0]
+    return None
+
+
+def local_refs(expr: Expr) -> bool:
+    """True when *expr* reads a variable of *self*."""
+    return any(r.instance is None for r in refs_of(expr))

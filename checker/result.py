@@ -1,0 +1,152 @@
+"""Verdicts, traces, coverage and reports: what every engine returns (a leaf module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Verdict", "Change", "Step", "Trace", "Coverage", "Outcome", "Report", "StateValues"]
+
+#: a state as ((instance, variable), value) pairs in system slot order
+StateValues = tuple[tuple[tuple[str, str], Any], ...]
+
+
+class Verdict(StrEnum):
+    HOLDS = "holds"  # the engine's full claim; see its docstring
+    VIOLATED = "violated"  # Outcome.trace is a counterexample (shortest, for BFS)
+    INCONCLUSIVE = "inconclusive"  # budget, bound or solver 'unknown'; see Outcome.coverage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One variable that a step changed."""
+
+    instance: str
+    variable: str
+    before: Any
+    after: Any
+    control: bool = False  # the instance's control state (printed as ``instance: A -> B``)
+
+    def __str__(self) -> str:
+        if self.control:
+            return f"{self.instance}: {self.before} -> {self.after}"
+        return f"{self.instance}.{self.variable}: {_show(self.before)} -> {_show(self.after)}"
+
+
+def _show(v: Any) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One step of a trace: the firing instance and transition, the broadcast receivers, and
+    only the variables that changed."""
+
+    instance: str
+    transition: str
+    receivers: tuple[tuple[str, str], ...] = ()
+    changes: tuple[Change, ...] = ()
+    event: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.instance}.{self.transition}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trace:
+    """An execution: ``states[i]`` --``steps[i]``--> ``states[i+1]``.
+
+    A lasso (liveness counterexample) has ``loop`` set: the last state equals ``states[loop]``
+    and the execution repeats ``steps[loop:]`` forever; ``loop == len(steps)`` means the last
+    state stutters forever (nothing fair is enabled there).
+    """
+
+    states: tuple[StateValues, ...]
+    steps: tuple[Step, ...]
+    loop: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def is_lasso(self) -> bool:
+        return self.loop is not None
+
+    def final(self) -> dict[str, Any]:
+        """The last state as ``{"instance.var": value}``."""
+        return {f"{i}.{v}": x for (i, v), x in self.states[-1]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Coverage:
+    """What an engine examined."""
+
+    states: int = 0
+    steps: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    complete: bool = True
+    stopped: str | None = None  # why exploration stopped early (budget), when it did
+    unfired: tuple[str, ...] = ()  # "instance.transition" that never fired
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "states": self.states,
+            "steps": self.steps,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 4),
+            "complete": self.complete,
+            "stopped": self.stopped,
+            "unfired": list(self.unfired),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """The verdict of one property by one engine."""
+
+    property: str
+    kind: str
+    verdict: Verdict
+    engine: str
+    coverage: Coverage
+    trace: Trace | None = None
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict is Verdict.HOLDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """All outcomes of one check of one system."""
+
+    system: str
+    params: tuple[tuple[str, Any], ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    coverage: Coverage = field(default_factory=Coverage)
+    errors: tuple[str, ...] = ()
+
+    def outcome(self, name: str) -> Outcome:
+        for o in self.outcomes:
+            if o.property == name:
+                return o
+        raise KeyError(name)
+
+    @property
+    def violated(self) -> tuple[str, ...]:
+        return tuple(o.property for o in self.outcomes if o.verdict is Verdict.VIOLATED)
+
+    def exit_code(self) -> int:
+        """0 all hold, 1 a property is violated, 2 bad input, 3 inconclusive."""
+        if self.errors:
+            return 2
+        if any(o.verdict is Verdict.VIOLATED for o in self.outcomes):
+            return 1
+        if any(o.verdict is Verdict.INCONCLUSIVE for o in self.outcomes):
+            return 3
+        return 0
