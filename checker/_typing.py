@@ -110,6 +110,17 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         if a.kind == "int" and b.kind == "int":
             return Type("int", min(a.lo, b.lo), max(a.hi, b.hi))
         _comparable(a, b, args[1:], lookup)
+        # The type of an ite() must cover BOTH branches: the engine skips the domain check of an
+        # update whose type fits its variable, so returning only one branch's values let
+        # ite(c, "Bogus", "a") or ite(c, enum_x, enum_y) store a value outside the domain
+        # silently (issue 2: "an update outside the domain is a model error ... never a silent wrap").
+        if a.kind == "enum" and b.kind == "enum":
+            assert a.enum is not None and b.enum is not None
+            names = a.enum.names + tuple(n for n in b.enum.names if n not in a.enum.names)
+            return Type("enum", enum=Enum(*names))
+        if a.kind == "str" and b.kind == "str" and a.literal != b.literal:
+            assert a.literal is not None and b.literal is not None
+            return Type("enum", enum=Enum(a.literal, b.literal))
         if a.kind == "str":
             return b
         return a

@@ -72,6 +72,14 @@ def _tag_problems(p: Property, label: str, tags: frozenset[str], system: System)
         yield Problem(where=f"property {p.name!r} {label}", what="names no tag", fix="give at least one tag")
 
 
+def _unique(problems: Iterable[Problem]) -> Iterator[Problem]:
+    seen: set[Problem] = set()
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            yield p
+
+
 def _tagged_instances(system: System, tags: frozenset[str]) -> list[str]:
     return [i.name for i in system.instances if any(t.tags & tags for t in i.machine.transitions)]
 
@@ -120,9 +128,14 @@ class OnStep:
     def problems(self, system: System) -> Iterator[Problem]:
         yield from _name_problems(self.name)
         yield from _tag_problems(self, "tag", self.tags, system)
-        for inst in _tagged_instances(system, self.tags)[:1] or [None]:
-            yield from _bool_problems(self, "before", self.before, system, inst)
-            yield from _bool_problems(self, "after", self.after, system, inst)
+        # Every tagged instance, not only the first: the engine evaluates before/after for each
+        # of them, so a variable missing in a second machine used to escape as a KeyError.
+        yield from _unique(
+            p
+            for inst in _tagged_instances(system, self.tags) or [None]
+            for p in (*_bool_problems(self, "before", self.before, system, inst),
+                      *_bool_problems(self, "after", self.after, system, inst))
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,8 +160,12 @@ class NeverAfter:
         yield from _tag_problems(self, "trigger", self.trigger, system)
         yield from _tag_problems(self, "forbidden", self.forbidden, system)
         if isinstance(self.until, Expr):
-            insts = _tagged_instances(system, self.trigger) if self.per_instance else []
-            yield from _bool_problems(self, "until", self.until, system, insts[0] if insts else None)
+            # The engine evaluates `until` for every instance with a trigger or forbidden tag
+            # (see explore._check_never_after), so type-check it for each of them.
+            insts = _tagged_instances(system, self.trigger | self.forbidden) if self.per_instance else []
+            yield from _unique(
+                p for inst in insts or [None] for p in _bool_problems(self, "until", self.until, system, inst)
+            )
         elif self.until:
             yield from _tag_problems(self, "until", self.until, system)
 
