@@ -231,7 +231,7 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         except KeyError:
             prop = None
     mark = {"holds": "ok  ", "violated": "FAIL", "inconclusive": "??  "}[str(o.verdict)]
-    length = f", {len(o.trace)} steps" if o.trace is not None and o.verdict is Verdict.VIOLATED else ""
+    length = f", {len(o.trace)} step{'' if len(o.trace) == 1 else 's'}" if o.trace is not None and o.verdict is Verdict.VIOLATED else ""
     if o.trace is not None and o.trace.is_lasso and o.verdict is Verdict.VIOLATED:
         length += " (lasso)"
     lines = [f"{mark} {o.property}  {o.verdict} ({o.kind}{length})"]

@@ -1,0 +1,185 @@
+"""The statebound command line: verdicts, exit codes, outputs and one test per error path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lamps.py"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def target(name: str) -> str:
+    return f"{FIXTURES}:{name}"
+
+
+def test_a_violated_invariant_exits_1_with_the_shortest_counterexample(capsys, tmp_path):
+    code, out, err = run(capsys, "check", target("lamps"), "--out", str(tmp_path))
+    assert code == 1
+    assert "FAIL not-all-on  violated (always, 2 steps)" in out
+    assert "1. lamp0: switch_on" in out and "2. lamp1: switch_on" in out
+    assert "lamp1: Off -> On" in out
+    assert "in the state: lamp0.state = On, lamp1.state = On" in out
+    assert err == ""
+
+
+def test_every_property_holding_exits_0(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", target("safe"), "--out", str(tmp_path))
+    assert code == 0
+    assert "3 hold, 0 violated, 0 inconclusive" in out
+
+
+def test_params_are_typed_by_the_function_defaults(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", target("lamps"), "-p", "n=1", "--param", "broken=true", "--no-out")
+    assert "[n=1, broken=true, mode=plain]" in out
+    assert code == 1
+    # a broken lamp never turns off again: a lasso that stutters in Broken, where nothing fair is enabled
+    assert "FAIL on-leads-to-off  violated (leads-to, 2 steps (lasso))" in out
+    assert "-- then nothing fair is enabled: the execution stays in this state forever --" in out
+    assert "ok   deadlock-free" in out  # Broken everywhere is declared terminal
+
+
+def test_json_format_is_valid_json_with_the_report_fields(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", target("lamps"), "--format", "json", "--no-out")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["exit_code"] == 1
+    by_name = {p["name"]: p for p in doc["properties"]}
+    assert set(by_name) == {"not-all-on", "one-on", "on-leads-to-off", "deadlock-free"}
+    for p in doc["properties"]:
+        assert set(p) >= {"name", "kind", "verdict", "engine", "coverage", "trace"}
+        assert p["engine"] == "explicit"
+    assert by_name["not-all-on"]["verdict"] == "violated"
+    assert by_name["not-all-on"]["trace"]["length"] == 2
+    assert by_name["deadlock-free"]["trace"] is None
+
+
+def test_out_writes_the_report_and_one_itf_trace_per_counterexample(capsys, tmp_path):
+    code, _, _ = run(capsys, "check", target("lamps"), "--out", str(tmp_path))
+    assert code == 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["system"] == "lamps-plain"
+    itf = json.loads((tmp_path / "not-all-on.itf.json").read_text())
+    assert itf["vars"] == ["lamp0.state", "lamp1.state"]
+    assert [s["lamp1.state"] for s in itf["states"]] == ["Off", "Off", "On"]
+    assert itf["states"][1]["#meta"]["action"] == "lamp0.switch_on"
+    assert not (tmp_path / "one-on.itf.json").exists()  # witnesses are not counterexamples
+
+
+def test_property_selects_what_is_checked(capsys):
+    code, out, _ = run(capsys, "check", target("lamps"), "--property", "one-on", "--no-out")
+    assert code == 0
+    assert "not-all-on" not in out and "one-on" in out
+
+
+def test_a_spent_budget_is_inconclusive_never_holds(capsys):
+    code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out")
+    assert code == 3
+    assert "??   bounded  inconclusive (always)" in out
+    assert "not decided: state budget (10) reached after 10 states" in out
+    assert "INCOMPLETE" in out
+
+
+def test_depth_and_timeout_budgets_are_inconclusive(capsys):
+    assert run(capsys, "check", target("counter"), "--max-depth", "5", "--no-out")[0] == 3
+    code, out, _ = run(capsys, "check", target("counter"), "-p", "limit=10000", "--timeout", "0.000001", "--no-out")
+    assert code in (0, 3)  # a tiny model may finish before the first clock check
+    if code == 3:
+        assert "timeout" in out
+
+
+def test_list_shows_instances_transitions_properties_and_parameters(capsys):
+    code, out, _ = run(capsys, "list", target("lamps"))
+    assert code == 0
+    assert "  n = 2" in out and "  broken = False" in out
+    assert "lamp0  (machine lamp, environment)" in out
+    assert "switch_on [state == Off] / state := On (tags on)" in out
+    assert "not-all-on  [always]" in out
+    doc = json.loads(run(capsys, "list", target("lamps"), "--format", "json")[1])
+    assert [i["name"] for i in doc["instances"]] == ["lamp0", "lamp1"]
+
+
+# ---------------------------------------------------------------- error paths (one per path)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "models"], "statebound: error: TARGET 'models': expected path/to/file.py:function or package.module:function, e.g. models/phase3.py:before"),
+        (["check", "nowhere/model.py:f"], "statebound: error: nowhere/model.py:f: file 'nowhere/model.py' does not exist; check the path"),
+        (["check", "no_such_package.mod:f"], "statebound: error: no_such_package.mod:f: no module named 'no_such_package'; give path/to/file.py:function or an importable package.module:function"),
+        (["check", f"{FIXTURES}:lamp"], f"statebound: error: TARGET '{FIXTURES}:lamp': {FIXTURES} has no function 'lamp'; did you mean 'lamps'?"),
+        (["check", f"{FIXTURES}:lamps", "-p", "count=3"], f"statebound: error: --param count: {FIXTURES}:lamps has no parameter 'count'; parameters of {FIXTURES}:lamps: n, broken, mode"),
+        (["check", f"{FIXTURES}:lamps", "-p", "nn=3"], f"statebound: error: --param nn: {FIXTURES}:lamps has no parameter 'nn'; did you mean 'n'? (parameters: n, broken, mode)"),
+        (["check", f"{FIXTURES}:lamps", "-p", "n=two"], "statebound: error: --param n=two: n is an integer; give a whole number"),
+        (["check", f"{FIXTURES}:lamps", "-p", "broken=maybe"], "statebound: error: --param broken=maybe: broken is a boolean; use true or false"),
+        (["check", f"{FIXTURES}:lamps", "-p", "n"], "statebound: error: --param 'n': expected key=value, e.g. --param clients=2"),
+        (["check", f"{FIXTURES}:lamps", "--property", "not-all"], "statebound: error: --property 'not-all': no such property in lamps-plain; did you mean 'not-all-on'?"),
+        (["check", f"{FIXTURES}:not_a_system"], f"statebound: error: TARGET '{FIXTURES}:not_a_system': the function returned int, not a System; return checker.System(...) with its properties"),
+        (["check", f"{FIXTURES}:lamps", "--max-states", "0"], "statebound: error: Invalid value for '--max-states': 0 is not in the range x>=1."),
+        (["check", f"{FIXTURES}:lamps", "--bogus"], "statebound: error: No such option"),
+    ],
+)
+def test_each_bad_input_is_one_line_and_exit_2(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert err.splitlines()[0].startswith(message)
+    assert len(err.splitlines()) == 1 and err.splitlines()[0] == message or "No such option" in message
+    assert "Traceback" not in err and out == ""
+
+
+def test_an_error_in_model_code_names_the_file_and_line(capsys):
+    code, _, err = run(capsys, "check", target("raises"))
+    assert code == 2
+    assert err.startswith(f"statebound: error: {FIXTURES}:")
+    assert "KeyError while building" in err and "fix the model" in err
+
+
+def test_a_malformed_model_reports_every_problem(capsys):
+    code, _, err = run(capsys, "check", target("malformed"))
+    assert code == 2
+    lines = err.splitlines()
+    assert "statebound: error: lamp/transition 'peek': there is no instance 'lamb'; did you mean 'lamp'?" in lines
+    assert "statebound: error: property 'odd' expression: instance 'lamp' has no variable 'stat'; did you mean 'state'?" in lines
+    assert len(lines) == 2
+
+
+def test_an_update_outside_its_domain_is_a_model_error_with_the_trace(capsys, tmp_path):
+    code, _, err = run(capsys, "check", target("overflow"), "--out", str(tmp_path))
+    assert code == 2
+    assert "statebound: error: c/transition 'tick': update x := 3 is outside Int(0, 2) after 2 steps" in err
+    assert "c.x: 1 -> 2" in err
+    assert json.loads((tmp_path / "report.json").read_text())["errors"]  # partial results are still written
+
+
+def test_an_internal_error_exits_4_without_a_traceback(capsys, monkeypatch):
+    import checker.cli
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(checker.cli, "check", boom)
+    code, _, err = run(capsys, "check", target("safe"), "--no-out")
+    assert code == 4
+    assert "statebound: error: internal error: RuntimeError: kaboom" in err
+    assert "Traceback" not in err
+
+
+def test_the_console_script_exits_with_the_verdict(tmp_path):
+    exe = Path(sys.executable).parent / "statebound"
+    proc = subprocess.run([str(exe), "check", target("lamps"), "--no-out"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "FAIL not-all-on" in proc.stdout
+    proc = subprocess.run([str(exe), "check", "nope"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
