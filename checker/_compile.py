@@ -172,12 +172,14 @@ class Compiled:
             lines.append("    g = []")
             for t in ts:
                 guard = self.source(t.guard, inst.name)
-                writes = ", ".join(
-                    f"({self.system.slot_of(inst.name, var)}, {self._value_source(inst, t, var, value)})"
+                # one trailing comma per item: a receiver without updates must give "()", not
+                # the syntax error "(,)" (found by the zoo's broadcast-choice model)
+                writes = "".join(
+                    f"({self.system.slot_of(inst.name, var)}, {self._value_source(inst, t, var, value)}), "
                     for var, value in t.updates
                 )
                 lines.append(f"    if {guard}:")
-                lines.append(f"        g.append((({i}, {t.name!r}), ({writes},)))")
+                lines.append(f"        g.append((({i}, {t.name!r}), ({writes})))")
             lines.append("    if g:")
             lines.append("        opts.append(g)")
         lines += [

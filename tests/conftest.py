@@ -1,0 +1,37 @@
+"""Shared test set-up: Hypothesis profiles.
+
+``ci`` (loaded when the ``CI`` environment variable is set) is derandomized and keeps no example
+database, so a CI run is reproducible and leaves nothing behind; ``dev`` (the default) explores
+new examples on every run. Select one explicitly with ``HYPOTHESIS_PROFILE=<name>``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=30,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+# tests/zoo.py and tests/strategies.py are imported as top-level modules (``import zoo``) by the
+# test files; make that work whether or not tests/ becomes a package later.
+import sys  # noqa: E402
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
