@@ -48,7 +48,7 @@ class _Progress:
         elapsed = time.perf_counter() - self.started
         if elapsed < 1.5:
             return
-        text = f"exploring: {states:,} states, {steps:,} steps, depth {depth}, frontier {frontier:,}, {states / elapsed:,.0f} states/s"
+        text = f"exploring: {states:,} states, depth {depth}, {states / elapsed:,.0f} states/s"
         if self.status is None:
             from rich.console import Console  # imported only for long runs on a terminal
 
