@@ -304,7 +304,7 @@ def from_exploration(system: System, *, max_states: int = MAX_GRAPH_STATES, time
             marks.add(Mark.INITIAL)
         if not ex.edges[sid] and sid < len(ex.edges) and (ex.complete or sid < shown) and not truncated:
             marks.add(Mark.DEADLOCK)
-        nodes.append(Node(id=f"s{sid}", label=f"#{sid}", details=_state_lines(system, ex.states[sid]),
+        nodes.append(Node(id=f"s{sid}", label=f"s{sid}", details=_state_lines(system, ex.states[sid]),
                           marks=frozenset(marks)))
         for label, tid in ex.edges[sid]:
             if tid >= shown:
