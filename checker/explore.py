@@ -447,16 +447,21 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget) -> Outcome:
     keys: dict[tuple[State, tuple[bool, ...]], int] = {}
     nodes: list[tuple[State, tuple[bool, ...]]] = []
     parent: list[tuple[int, Label] | None] = []
+    head, steps, complete, stopped, violation, triggered = 0, 0, True, None, None, False
     for s in c.initial_states():
         key = (s, start)
         if key not in keys:
+            # the state budget counts initial states too (as in explore()); without this a
+            # system with more initial states than max_states could still end in HOLDS
+            if budget.max_states is not None and len(nodes) >= budget.max_states:
+                complete, stopped = False, f"state budget ({budget.max_states}) reached"
+                break
             keys[key] = len(nodes)
             nodes.append(key)
             parent.append(None)
-    head, steps, complete, stopped, violation, triggered = 0, 0, True, None, None, False
     depth = [0] * len(nodes)
     deadline = started + budget.timeout if budget.timeout is not None else None
-    while head < len(nodes) and violation is None:
+    while head < len(nodes) and violation is None and complete:
         nid = head
         head += 1
         s, armed = nodes[nid]
