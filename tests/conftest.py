@@ -26,6 +26,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# a long bug hunt: HYPOTHESIS_PROFILE=thorough pytest tests/checker
+settings.register_profile("thorough", max_examples=1000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 # tests/zoo.py and tests/strategies.py are imported as top-level modules (``import zoo``) by the

@@ -69,7 +69,11 @@ def _transition(draw: st.DrawFn, k: int, variables: tuple[Var, Var, Var], others
     state, n, b = variables
     hi = n.domain.hi  # type: ignore[union-attr]
     names = state.domain.names  # type: ignore[union-attr]
-    guard: Expr = state == draw(st.sampled_from(names))
+    role = draw(st.sampled_from(["plain", "plain", "plain", "emit", "on", "on"])) if broadcast else "plain"
+    if role == "on" and draw(st.booleans()):
+        guard: Expr = state != draw(st.sampled_from(names))  # receivers that are often enabled
+    else:
+        guard = state == draw(st.sampled_from(names))
     updates: list[tuple[str, Expr]] = []
     if draw(st.booleans()):
         updates.append(("state", _const_or(draw(st.sampled_from(names)))))
@@ -98,8 +102,8 @@ def _transition(draw: st.DrawFn, k: int, variables: tuple[Var, Var, Var], others
     elif extra == "foreign-n" and others:
         guard = guard & (ref(draw(st.sampled_from(list(others))), "n") >= 1)
     tags = frozenset(draw(st.sets(st.sampled_from(TAGS), max_size=2)))
-    role = draw(st.sampled_from(["plain", "plain", "plain", "emit", "on"])) if broadcast else "plain"
-    fair = draw(st.sampled_from([None, None, "weak", "strong"])) if role != "on" else None
+    # fairness often, so that liveness counterexamples are cycles and not only stutters
+    fair = draw(st.sampled_from([None, "weak", "weak", "strong"])) if role != "on" else None
     return _Spec(
         name=f"t{k}",
         guard=guard,
@@ -188,19 +192,31 @@ def properties(draw: st.DrawFn, system: System) -> tuple[object, ...]:
 
 @st.composite
 def systems(draw: st.DrawFn, *, max_instances: int = 3, max_transitions: int = 4, broadcast: bool = True,
-            with_properties: bool = True) -> System:
+            with_properties: bool = True, force_broadcast: bool = False) -> System:
     """A random well-formed small system, with one property of each kind when asked.
 
     Instances may share a machine; broadcasts are kept only when someone both emits and receives.
+    With *force_broadcast* there are at least two machines, the first one's first transition emits
+    and every other machine has two receivers (a nondeterministic choice when both are enabled).
     """
-    count = draw(st.integers(1, max_instances))
+    count = draw(st.integers(2 if force_broadcast else 1, max_instances))
     names = [f"i{k}" for k in range(count)]
     specs = []
     for k, name in enumerate(names):
-        if k > 0 and draw(st.integers(0, 3)) == 0:
+        if k > 0 and not force_broadcast and draw(st.integers(0, 3)) == 0:
             specs.append(specs[draw(st.integers(0, k - 1))])  # the same machine, instantiated again
             continue
         specs.append(draw(_machine_spec(f"m{k}", names, broadcast, max_transitions)))
+    if force_broadcast:
+        first = specs[0]
+        specs_rest = specs[1:]
+        specs = [(first[0], first[1], [replace(first[2][0], emit=EVENT, on=None), *first[2][1:]], first[3])]
+        for n, v, ss, impl in specs_rest:
+            recv = [
+                _Spec("r1", v[2] | ~v[2], (("b", ~v[2]),), frozenset({"t1"}), None, None, EVENT),
+                _Spec("r2", v[0] != STATES[1], (("state", _const_or(STATES[0])),), frozenset(), None, None, EVENT),
+            ]
+            specs.append((n, v, [*ss, *recv], impl))
     emits = any(s.emit for _, _, ss, _ in specs for s in ss)
     recvs = any(s.on for _, _, ss, _ in specs for s in ss)
     if emits != recvs:  # an event nobody receives (or nobody sends) is a model error: drop the role
