@@ -66,7 +66,7 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
     if isinstance(expr, Ref):
         return type_of_domain(lookup(expr)[1])
     if not isinstance(expr, Op):
-        raise TypeProblem(f"{expr!r} is not an expression")
+        raise TypeProblem(f"{expr!r} is not an expression", "build it from variables, constants and operators")
     op, args = expr.op, expr.args
     if op in ("not", "and", "or", "implies"):
         for a in args:
@@ -86,14 +86,16 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         for x in args:
             t = infer(x, lookup)
             if t.kind != "int":
-                raise TypeProblem(f"{op!r} compares integers but {to_text(x)!r} is {t}")
+                raise TypeProblem(f"{op!r} compares integers but {to_text(x)!r} is {t}",
+                                  "compare Enum and Bool values with == or != (or is_in)")
         return BOOL
     if op in ("+", "-", "*"):
         ts = []
         for x in args:
             t = infer(x, lookup)
             if t.kind != "int":
-                raise TypeProblem(f"{op!r} needs integers but {to_text(x)!r} is {t}")
+                raise TypeProblem(f"{op!r} needs integers but {to_text(x)!r} is {t}",
+                                  "arithmetic works on Int variables only")
             ts.append(t)
         a, b = ts
         if op == "+":
@@ -105,7 +107,7 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
     if op == "ite":
         c = infer(args[0], lookup)
         if c.kind != "bool":
-            raise TypeProblem(f"the condition of ite() must be boolean, not {c}")
+            raise TypeProblem(f"the condition of ite() must be boolean, not {c}", "compare it, e.g. x == value")
         a, b = infer(args[1], lookup), infer(args[2], lookup)
         if a.kind == "int" and b.kind == "int":
             return Type("int", min(a.lo, b.lo), max(a.hi, b.hi))
@@ -133,9 +135,9 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         for x in args:
             t = infer(x, lookup)
             if t.kind != "bool":
-                raise TypeProblem(f"count() counts booleans but {to_text(x)!r} is {t}")
+                raise TypeProblem(f"count() counts booleans but {to_text(x)!r} is {t}", "compare it, e.g. x == value")
         return Type("int", 0, len(args))
-    raise TypeProblem(f"unknown operator {op!r}")
+    raise TypeProblem(f"unknown operator {op!r}", "build expressions with the Python operators or implies/ite/is_in/count")
 
 
 def _op_name(op: str) -> str:
@@ -159,11 +161,13 @@ def _comparable(a: Type, b: Type, args: tuple[Expr, ...], lookup: Lookup) -> Non
         assert a.enum is not None and b.enum is not None
         if not set(a.enum.names) & set(b.enum.names):
             raise TypeProblem(
-                f"{to_text(args[0])} and {to_text(args[1])} have no value in common, so they are never equal"
+                f"{to_text(args[0])} and {to_text(args[1])} have no value in common, so they are never equal",
+                "compare variables whose Enums share values",
             )
         return
     if a.kind != b.kind:
-        raise TypeProblem(f"cannot compare {to_text(args[0])!r} ({a}) with {to_text(args[1])!r} ({b})")
+        raise TypeProblem(f"cannot compare {to_text(args[0])!r} ({a}) with {to_text(args[1])!r} ({b})",
+                          "compare values of the same type")
 
 
 def to_python(expr: Expr, slot: Callable[[Ref], int]) -> str:

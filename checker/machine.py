@@ -344,7 +344,8 @@ def _machine_problems(m: Machine) -> Iterator[Problem]:
     names: set[str] = set()
     for i, t in enumerate(m.transitions):
         if not isinstance(t, Transition):
-            yield Problem(where=f"{m.name}/transition #{i}", what=f"{t!r} is not a Transition")
+            yield Problem(where=f"{m.name}/transition #{i}", what=f"{t!r} is not a Transition",
+                          fix="declare it with Transition(name, guard=..., updates=...)")
             continue
         where = f"{m.name}/transition {t.name!r}"
         if t.name in names:
@@ -478,7 +479,9 @@ def _system_problems(s: System) -> Iterator[Problem]:
         try:
             ty = s.type_of(s.terminal, None)
             if ty.kind != "bool":
-                yield Problem(where=f"{s.name}/terminal", what=f"is {ty}, not a boolean")
+                # every problem says how to fix it (issue 2: "where: what; how to fix")
+                yield Problem(where=f"{s.name}/terminal", what=f"is {ty}, not a boolean",
+                              fix="compare it, e.g. x == value")
         except TypeProblem as err:
             yield Problem(where=f"{s.name}/terminal", what=err.what, fix=err.fix)
     names: set[str] = set()
