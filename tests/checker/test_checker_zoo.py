@@ -80,3 +80,38 @@ def test_zoo_models_that_must_be_rejected_are(entry: Expect) -> None:
     if entry.error_trace is not None:
         trace = info.value.trace  # type: ignore[attr-defined]
         assert trace is not None and len(trace) == entry.error_trace
+
+
+@pytest.mark.parametrize("entry", RUNNABLE, ids=lambda e: e.name)
+def test_every_zoo_trace_replays_on_the_independent_interpreter(entry: Expect) -> None:
+    from checker import LeadsTo
+    from test_engine_against_reference import assert_valid_execution, assert_valid_lasso, reference
+
+    system = entry.build()
+    ref = reference(system)
+    for o in check(system, budget=entry.budget).outcomes:
+        if o.trace is None:
+            continue
+        p = system.property(o.property) if o.property != "deadlock-free" else None
+        if isinstance(p, LeadsTo):
+            assert_valid_lasso(ref, p, o.trace)
+        else:
+            assert_valid_execution(ref, o.trace)
+
+
+def test_the_lasso_of_the_model_that_needs_strong_fairness_cycles_through_the_flicker() -> None:
+    from zoo import by_name
+
+    o = check(by_name("flicker-weak").build()).outcome("pending-delivered")
+    trace = o.trace
+    assert trace is not None and trace.loop is not None and trace.loop < len(trace)
+    assert {s.transition for s in trace.steps[trace.loop:]} == {"flick", "flock"}
+    assert "cycles forever" in o.message
+
+
+def test_the_lasso_of_an_unfair_model_stutters() -> None:
+    from zoo import by_name
+
+    trace = check(by_name("closer-unfair").build()).outcome("closing-closes").trace
+    assert trace is not None and trace.loop == len(trace) == 1
+    assert trace.final() == {"s.sock": "Closing"}
