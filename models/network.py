@@ -56,8 +56,8 @@ def server_machine(*, verifying_clients: Iterable[str] = (), online_event: bool 
     up = link == "Up"
     ts = [
         # the initial probe is answered once the network lets it through
-        Transition("answer_probe_200", guard=(session == "Unknown") & up & token, emit="probe_200", fair="weak"),
-        Transition("answer_probe_401", guard=(session == "Unknown") & up & ~token, emit="probe_401", fair="weak"),
+        Transition("answer_probe_200", guard=(session == "Unknown") & up & token, emit="probe_200", fair="strong"),
+        Transition("answer_probe_401", guard=(session == "Unknown") & up & ~token, emit="probe_401", fair="strong"),
         # an API call made by the app (not guaranteed to happen) is answered 401
         Transition("answer_api_401", guard=(session == "Active") & up & ~token, emit="api_401"),
         Transition("token_expires", guard=token, updates={token: False}),
@@ -71,9 +71,9 @@ def server_machine(*, verifying_clients: Iterable[str] = (), online_event: bool 
     for c in sorted(verifying_clients):
         asking = (ref(c, "state") == "Backoff") & ref(c, "verify") & up
         ts += [
-            Transition(f"verify_ok[{c}]", guard=asking & token & allowed, emit=f"{c}.verified_ok", fair="weak"),
-            Transition(f"verify_401[{c}]", guard=asking & ~token, emit=f"{c}.verified_401", fair="weak"),
-            Transition(f"verify_403[{c}]", guard=asking & token & ~allowed, emit=f"{c}.verified_403", fair="weak"),
+            Transition(f"verify_ok[{c}]", guard=asking & token & allowed, emit=f"{c}.verified_ok", fair="strong"),
+            Transition(f"verify_401[{c}]", guard=asking & ~token, emit=f"{c}.verified_401", fair="strong"),
+            Transition(f"verify_403[{c}]", guard=asking & token & ~allowed, emit=f"{c}.verified_403", fair="strong"),
         ]
     return Machine(name="server", variables=(token, allowed, link), transitions=tuple(ts), implementation=False)
 

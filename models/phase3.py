@@ -5,8 +5,8 @@ default that explores in about a second.
 
 - ``before``: useUnifiedAgentChat connects on mount whatever the session and only disconnects on
   unmount; ChatAssistant opens its own RuntimeClient to the same chat endpoint next to the hook's;
-  ExperiencePlaneClient's UnifiedWebSocketClient connects whatever the session and retries every
-  close, 401/403 included (``policy="naive"``).
+  ExperiencePlaneClient's UnifiedWebSocketClient connects whatever the session; these clients
+  retry every close, 401/403 included (``policy="naive"``).
 - ``after``: every owner goes through the session boundary (connect when Active, disconnect in the
   effect cleanup when not); ChatAssistant uses useUnifiedAgentChat; every client follows the
   reference policy.
@@ -41,7 +41,7 @@ SAFEGUARDS = (
 def before(
     *,
     chats: int = 1,
-    experience: bool = True,
+    experience: bool = False,
     guide: bool = False,
     retries: int = 1,
     strict_mode: bool = False,
@@ -65,7 +65,8 @@ def before(
         Where the server checks the token: at the handshake (401/403, seen by a browser as 1006) or
         after accepting it (close 4401/4403).
     policy : {"naive", "reference"}
-        The retry policy of UnifiedWebSocketClient (RuntimeClient always follows the reference one).
+        The retry policy of the clients the audit flags (useUnifiedAgentChat's and ChatAssistant's
+        RuntimeClient, UnifiedWebSocketClient); GuideAgentProvider's follows the reference one.
     logins : int
         How many times the user may log in again.
     """
@@ -76,7 +77,7 @@ def before(
 def after(
     *,
     chats: int = 1,
-    experience: bool = True,
+    experience: bool = False,
     guide: bool = False,
     retries: int = 1,
     strict_mode: bool = False,
@@ -118,8 +119,12 @@ def build(
         problems.append(f"policy={policy!r}: use one of {', '.join(POLICIES)}")
     for w in sorted(removed - set(SAFEGUARDS)):
         problems.append(f"without={w!r}: not a safeguard; use some of {', '.join(SAFEGUARDS)}")
-    if chats < 0 or retries < 0 or logins < 0:
-        problems.append("chats, retries and logins must be >= 0")
+    if chats < 0:
+        problems.append(f"chats={chats}: must be >= 0")
+    if retries < 1:
+        problems.append(f"retries={retries}: must be >= 1")
+    if logins < 1:
+        problems.append(f"logins={logins}: must be >= 1 (a login ends the no-retry rule's ban)")
     if problems:
         raise ValueError("phase3: " + "; ".join(problems))
     after_design = variant == "after"
@@ -135,7 +140,8 @@ def build(
                 clients.append((f"{chat}.client", "chat", "reference"))
             owners.append((chat, "mount-gate" not in removed, clients))
         else:
-            owners.append((chat, False, [(hook, "chat", "reference"), (f"{chat}.client", "chat", "reference")]))
+            # the audit's Task 1: the hook's RuntimeClient still retries 401/403 (policy)
+            owners.append((chat, False, [(hook, "chat", policy), (f"{chat}.client", "chat", policy)]))
     if experience:
         owners.append(("ExperiencePlaneClient", after_design and "mount-gate" not in removed,
                        [("ExperiencePlaneClient.client", "experience", policy)]))

@@ -43,7 +43,7 @@ def socket_machine(name: str, *, client: str, connects: Iterable[str], disconnec
     keep_old = old | (ready == "CLOSING")
     post = auth_mode == "post-auth"
     up = link_up()
-    fair_auth_close = "weak" if post else None  # a pre-auth server may never re-check an open socket
+    fair_auth_close = "strong" if post else None  # a pre-auth server may never re-check an open socket
     ts: list[Transition] = []
     for event in sorted(connects):
         if event.endswith(".strict_connect"):
@@ -59,11 +59,11 @@ def socket_machine(name: str, *, client: str, connects: Iterable[str], disconnec
         Transition("new_socket[retry]", on=f"{client}.retry", updates={ready: "CONNECTING", old: keep_old | is_in(ready, *LIVE)},
                    tags=("new_socket", "retry")),
         Transition("handshake_accepted", guard=(ready == "CONNECTING") & up & (True if post else token_valid() & permitted()),
-                   updates={ready: "OPEN"}, emit=f"{name}.open", fair="weak"),
+                   updates={ready: "OPEN"}, emit=f"{name}.open", fair="strong"),
         Transition("handshake_network_failure", guard=(ready == "CONNECTING") & ~up, updates={ready: "CLOSED"},
-                   emit=f"{name}.close_1006", fair="weak"),
+                   emit=f"{name}.close_1006", fair="strong"),
         Transition("connection_dropped", guard=(ready == "OPEN") & ~up, updates={ready: "CLOSED"},
-                   emit=f"{name}.close_1006", fair="weak"),
+                   emit=f"{name}.close_1006", fair="strong"),
         Transition("server_close_4401", guard=(ready == "OPEN") & up & ~token_valid(), updates={ready: "CLOSED"},
                    emit=f"{name}.close_4401", tags=("auth_failure",), fair=fair_auth_close),
         Transition("server_close_4403", guard=(ready == "OPEN") & up & token_valid() & ~permitted(), updates={ready: "CLOSED"},
@@ -72,9 +72,9 @@ def socket_machine(name: str, *, client: str, connects: Iterable[str], disconnec
     if not post:
         ts += [
             Transition("handshake_rejected_401", guard=(ready == "CONNECTING") & up & ~token_valid(),
-                       updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("auth_failure",), fair="weak"),
+                       updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("auth_failure",), fair="strong"),
             Transition("handshake_rejected_403", guard=(ready == "CONNECTING") & up & token_valid() & ~permitted(),
-                       updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("auth_failure",), fair="weak"),
+                       updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("auth_failure",), fair="strong"),
         ]
     ts += [
         Transition(f"server_close_{code}", guard=(ready == "OPEN") & up, updates={ready: "CLOSED"},
@@ -85,9 +85,9 @@ def socket_machine(name: str, *, client: str, connects: Iterable[str], disconnec
         Transition("server_message", guard=(ready == "OPEN") & up, emit=f"{name}.message"),
         # the closing handshake of a close() we asked for completes (or times out)
         Transition("close_completed", guard=ready == "CLOSING", updates={ready: "CLOSED"},
-                   emit=f"{name}.close_1000", fair="weak"),
+                   emit=f"{name}.close_1000", fair="strong"),
         Transition("old_socket_closed", guard=old, updates={old: False}, emit=f"{name}.old_close",
-                   tags=("old_socket_event",), fair="weak"),
+                   tags=("old_socket_event",), fair="strong"),
         Transition("new_session", on="login", tags=("new_session",)),
     ]
     return Machine(name="WebSocket", variables=(ready, old), transitions=tuple(ts), implementation=False,

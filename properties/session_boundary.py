@@ -78,12 +78,13 @@ def no_live_socket_when_not_active_strict(wiring: Sequence[Owned]) -> tuple[Prop
 
 # 3 ------------------------------------------------------------------------------------------
 def disconnect_after_invalidation(wiring: Sequence[Owned]) -> tuple[Property, ...]:
-    """Rule 3: once the session is Invalid, every socket (old ones too) is eventually CLOSED, unless
-    a new session becomes Active first (liveness under fairness)."""
-    closed = all_of((ref(o.socket, "ready") == "CLOSED") & ~ref(o.socket, "old") for o in wiring)
+    """Rule 3: once the session is Invalid, every live socket is eventually closed (``close()``
+    called, or closed by the server or the network), unless a new session becomes Active first
+    (liveness under fairness)."""
+    live = any_of(_live(o) for o in wiring)
     return (
-        leads_to("disconnect-after-invalidation", SESSION == "Invalid", closed | ACTIVE),
-        sometimes("disconnect-after-invalidation-witness", (SESSION == "Invalid") & ~closed),
+        leads_to("disconnect-after-invalidation", (SESSION == "Invalid") & live, ~live | ACTIVE),
+        sometimes("disconnect-after-invalidation-witness", (SESSION == "Invalid") & live),
     )
 
 
