@@ -15,14 +15,14 @@ settings.register_profile(
     "ci",
     derandomize=True,
     database=None,
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "dev",
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

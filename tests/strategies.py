@@ -10,14 +10,15 @@ several enabled receivers per instance. Every instance has the same variable nam
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
 from checker import (
-    Bool, Enum, Expr, Instance, Int, Machine, System, Transition, Var, always, implies, leads_to,
-    never_after, on_step, ref, sometimes,
+    Bool, Enum, Expr, Instance, Int, Machine, System, Transition, Var, always, count, implies, is_in, ite,
+    leads_to, never_after, on_step, ref, sometimes,
 )
 
 __all__ = ["machines", "systems", "properties", "atoms", "STATES", "TAGS", "EVENT"]
@@ -148,21 +149,40 @@ def machines(*, others: Sequence[str] = (), max_transitions: int = 4) -> st.Sear
 
 def atoms(system: System) -> st.SearchStrategy[Expr]:
     """Random boolean formulas over *system*'s variables (``ref``s only, no *self*)."""
-    names = [i.name for i in system.instances]
+    return _atoms(tuple(i.name for i in system.instances))
+
+
+@functools.lru_cache(maxsize=None)
+def _atoms(names: tuple[str, ...]) -> st.SearchStrategy[Expr]:
+    # built once per set of instance names: constructing strategies is what costs most here
+    some = st.sampled_from(names)
     leaf = st.one_of(
-        st.builds(lambda i, v: ref(i, "state") == v, st.sampled_from(names), st.sampled_from(STATES[:2])),
-        st.builds(lambda i, k: ref(i, "n") <= k, st.sampled_from(names), st.integers(0, 1)),
-        st.builds(lambda i: ref(i, "b"), st.sampled_from(names)),
+        st.tuples(some, st.sampled_from(STATES[:2])).map(lambda a: ref(a[0], "state") == a[1]),
+        st.tuples(some, st.integers(0, 1)).map(lambda a: ref(a[0], "n") <= a[1]),
+        some.map(lambda i: ref(i, "b")),
+        # the rest of the operators, so every engine's translation of them is exercised
+        some.map(lambda i: is_in(ref(i, "state"), "s0", "s1")),
+        st.integers(1, 2).map(lambda k: count(ref(i, "b") for i in names) >= k),
+        st.tuples(some, some).map(lambda a: ite(ref(a[0], "b"), ref(a[1], "n"), 1) * 2 - ref(a[0], "n") > 0),
+        st.tuples(some, some).map(lambda a: ref(a[0], "state") != ref(a[1], "state")),
     )
     return st.recursive(
         leaf,
         lambda inner: st.one_of(
-            st.builds(lambda a, b: a & b, inner, inner),
-            st.builds(lambda a, b: a | b, inner, inner),
-            st.builds(lambda a: ~a, inner),
+            st.tuples(inner, inner).map(lambda a: a[0] & a[1]),
+            st.tuples(inner, inner).map(lambda a: a[0] | a[1]),
+            inner.map(lambda a: ~a),
+            st.tuples(inner, inner).map(lambda a: implies(a[0], a[1])),
         ),
         max_leaves=3,
     )
+
+
+_LOCAL = st.one_of(
+    st.just(Var("b", Bool())),
+    st.sampled_from(STATES[:2]).map(lambda v: Var("state", Enum(*STATES)) == v),
+    st.integers(0, 1).map(lambda k: Var("n", Int(0, 2)) <= k),
+)
 
 
 @st.composite
@@ -175,18 +195,15 @@ def properties(draw: st.DrawFn, system: System) -> tuple[object, ...]:
         leads_to("live", draw(atoms(system)), draw(atoms(system))),
     ]
     if used:
-        local = st.one_of(
-            st.just(Var("b", Bool())),
-            st.builds(lambda v: Var("state", Enum(*STATES)) == v, st.sampled_from(STATES[:2])),
-            st.builds(lambda k: Var("n", Int(0, 2)) <= k, st.integers(0, 1)),
-        )
+        local = _LOCAL
         props.append(on_step("step", draw(st.sampled_from(used)), before=draw(st.one_of(local, atoms(system))),
                              after=draw(st.one_of(local, atoms(system)))))
         trig, forb = draw(st.sampled_from(used)), draw(st.sampled_from(used))
         props.append(never_after("obs-each", trigger=trig, forbidden=forb,
-                                 until=draw(st.sampled_from([(), *used])), per_instance=True))
+                                 until=draw(st.one_of(st.sampled_from([(), *used]), local)), per_instance=True))
         props.append(never_after("obs-all", trigger=trig, forbidden=forb,
-                                 until=draw(st.sampled_from([(), *used])), per_instance=False))
+                                 until=draw(st.one_of(st.sampled_from([(), *used]), atoms(system))),
+                                 per_instance=False))
     return tuple(props)
 
 
