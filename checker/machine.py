@@ -70,7 +70,12 @@ class Transition:
         pairs = updates.items() if isinstance(updates, Mapping) else updates
         norm: list[tuple[str, Expr]] = []
         for key, value in pairs:
-            norm.append((key.name if isinstance(key, Ref) else key, lit(value)))
+            # ref("other", "x") as a key used to be taken as *this* machine's "x", silently writing
+            # the wrong variable; keep the instance in the name so the well-formedness check
+            # reports it (updates write only the firing instance; DESIGN section 2)
+            if isinstance(key, Ref):
+                key = key.name if key.instance is None else f"{key.instance}.{key.name}"
+            norm.append((key, lit(value)))
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "guard", lit(guard))
         object.__setattr__(self, "updates", tuple(norm))
@@ -369,7 +374,14 @@ def _machine_problems(m: Machine) -> Iterator[Problem]:
             if name in written:
                 yield Problem(where=where, what=f"updates {name!r} twice", fix="assign each variable once per transition")
             written.add(name)
-            if name not in variables:
+            if "." in name:
+                yield Problem(
+                    where=where,
+                    what=f"updates {name}, a variable of another instance",
+                    fix="a transition writes only its own machine's variables; let the other instance "
+                    "react to a broadcast (emit=/on=) instead",
+                )
+            elif name not in variables:
                 yield Problem(
                     where=where,
                     what=f"updates {name!r}, which is not a variable of {m.name}",

@@ -305,3 +305,15 @@ def test_a_broadcast_receiver_without_updates_compiles() -> None:
     assert len(ex.states) == 2
     [(label, _)] = ex.edges[0]  # type: ignore[index]
     assert ex.compiled.step(label, ex.states[0], ex.states[1]).receivers == (("l", "nod"),)
+
+
+def test_a_transition_cannot_write_another_instances_variable() -> None:
+    # regression: updates={ref("session", "state"): ...} silently wrote the machine's own "state"
+    st = Var("state", Enum("LoggedOut", "Active"))
+    lines = problems_of(lambda: Machine(name="client", variables=(st,), transitions=(
+        Transition("hack", updates={ref("session", "state"): "Active"}),
+    )))
+    assert lines == (
+        "client/transition 'hack': updates session.state, a variable of another instance; a transition writes "
+        "only its own machine's variables; let the other instance react to a broadcast (emit=/on=) instead",
+    )
