@@ -67,6 +67,7 @@ def before(
     policy : {"naive", "reference"}
         The retry policy of the clients the audit flags (useUnifiedAgentChat's and ChatAssistant's
         RuntimeClient, UnifiedWebSocketClient); GuideAgentProvider's follows the reference one.
+        ``after`` defaults to ``reference``.
     logins : int
         How many times the user may log in again.
     """
@@ -135,9 +136,9 @@ def build(
         tag = "" if chats == 1 else str(k + 1)
         chat, hook = f"ChatAssistant{tag}", f"useUnifiedAgentChat{tag}.client"
         if after_design:
-            clients = [(hook, "chat", "reference")]
+            clients = [(hook, "chat", policy)]
             if "consolidation" in removed:
-                clients.append((f"{chat}.client", "chat", "reference"))
+                clients.append((f"{chat}.client", "chat", policy))
             owners.append((chat, "mount-gate" not in removed, clients))
         else:
             # the audit's Task 1: the hook's RuntimeClient still retries 401/403 (policy)

@@ -76,8 +76,10 @@ def socket_machine(name: str, *, client: str, connects: Iterable[str], disconnec
             Transition("handshake_rejected_403", guard=(ready == "CONNECTING") & up & token_valid() & ~permitted(),
                        updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("auth_failure",), fair="strong"),
         ]
+    # a post-auth server checks the token first: its first close of an unauthorised socket is 4401/4403
+    authorised = (token_valid() & permitted()) if post else True
     ts += [
-        Transition(f"server_close_{code}", guard=(ready == "OPEN") & up, updates={ready: "CLOSED"},
+        Transition(f"server_close_{code}", guard=(ready == "OPEN") & up & authorised, updates={ready: "CLOSED"},
                    emit=f"{name}.close_{code}")
         for code in ("1000", "1001", "1011")
     ]
