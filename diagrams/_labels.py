@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from checker import Const, Expr, Op, Ref, to_text
 from checker.expr import Value
 
-__all__ = ["specialise", "possible_values", "wrap_conjuncts", "is_false", "is_true", "text"]
+__all__ = ["specialise", "possible_values", "branches", "wrap_conjuncts", "is_false", "is_true", "text"]
 
 WIDTH = 36  # characters per label line; wider labels make dot's layout sprawl
 
@@ -109,6 +109,21 @@ def possible_values(e: Expr, domain: tuple[Value, ...]) -> tuple[Value, ...]:
         out = [v for branch in e.args[1:] for v in possible_values(branch, domain)]
         return tuple(v for v in domain if v in out)
     return domain
+
+
+def branches(e: Expr, domain: tuple[Value, ...]) -> list[tuple[Expr | None, Value | None]]:
+    """(condition, value) pairs of an update: ``ite(c, A, B)`` gives ``[(c, A), (~c, B)]``;
+    a value that is not a constant gives ``(None, None)`` (any value of *domain*)."""
+    if isinstance(e, Const):
+        return [(None, e.value)]
+    if isinstance(e, Op) and e.op == "ite":
+        c, a, b = e.args
+        out: list[tuple[Expr | None, Value | None]] = []
+        for cond, branch in ((c, a), (Op("not", (c,)), b)):
+            for inner, v in branches(branch, domain):
+                out.append((cond if inner is None else Op("and", (cond, inner)), v))
+        return out
+    return [(None, None)]
 
 
 def text(e: Expr) -> str:

@@ -98,14 +98,17 @@ def _edge_label(e: Edge, highlighted: bool) -> str:
     if e.steps:
         colour = S.LOOP if Mark.LOOP in e.marks else S.STEP
         head += f'<font color="{colour}"><b>{_h(", ".join(map(str, e.steps)))}:</b></font> '
-    if e.event:
-        head += f'<i>on {_h(e.event)}:</i> '
-    if e.name:
-        head += f"<b>{_h(e.name)}</b>"
+    if e.event:  # bundled edges wait for several events: one wrapped line of them
+        events = _wrap(e.event.split(", "), 40)
+        rows += [f"<i>{'on ' if i == 0 else '   '}{_h(line)}</i>" for i, line in enumerate(events)]
+    names = _wrap(e.name.split(", "), 40) if e.name else []
+    if names:
+        head += f"<b>{_h(names[0])}</b>"
     if e.tags:
         head += f' <font color="{S.MUTED}">' + _h(" ".join(f"«{t}»" for t in e.tags)) + "</font>"
     if head:
         rows.append(head)
+    rows += [f"<b>{_h(n)}</b>" for n in names[1:]]
     rows += [_h(g) for g in e.guard]
     rows += [_h(a) for a in e.actions]
     if not rows:
@@ -115,6 +118,18 @@ def _edge_label(e: Edge, highlighted: bool) -> str:
     # a white cell behind the text keeps edges drawn earlier from striking it through
     return (f'<<table border="0" cellborder="0" cellpadding="1" cellspacing="0" bgcolor="white">'
             f'<tr><td><font color="{colour}">{body}</font></td></tr></table>>')
+
+
+def _wrap(items: list[str], width: int) -> list[str]:
+    lines: list[str] = []
+    for it in items:
+        if lines and len(lines[-1]) + 2 + len(it) <= width:
+            lines[-1] += ", " + it
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(it)
+    return lines
 
 
 def _edge_line(e: Edge, highlighted: bool) -> str:

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from checker import Budget, Const, Enum, Expr, Machine, Outcome, System, Trace, Transition, explore
+from checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, explore
 from checker.expr import Value, refs_of
 
-from ._labels import is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
+from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "from_trace",
     "highlight",
     "touched_instances",
+    "transition_names",
     "MAX_GRAPH_STATES",
 ]
 
@@ -67,12 +68,20 @@ def _transition_edges(
             if is_false(g):
                 continue
             ups = {name: specialise(e, ctrl, v, selves=selves) for name, e in t.updates}
-            if ctrl in ups:
-                targets = possible_values(ups[ctrl], states)
-            else:
-                targets = (v,)
-            for tgt in targets:
-                plan.append((_state_id(v, prefix), _state_id(tgt, prefix), g, ups))
+            if ctrl not in ups:
+                plan.append((_state_id(v, prefix), _state_id(v, prefix), g, ups))
+                continue
+            for cond, tgt in branches(ups[ctrl], states):
+                if tgt is None:  # an update the diagram cannot predict: an edge to every state
+                    for w in possible_values(ups[ctrl], states):
+                        plan.append((_state_id(v, prefix), _state_id(w, prefix), g, ups))
+                    continue
+                # one edge per branch of an ite(): the branch condition joins the guard
+                guard = g if cond is None else specialise(Op("and", (g, cond)), ctrl, v, selves=selves)
+                if is_false(guard):
+                    continue
+                mine = {**ups, ctrl: Const(tgt)}
+                plan.append((_state_id(v, prefix), _state_id(tgt, prefix), guard, mine))
     # a transition that leaves every state the same way is drawn once, from "any state"
     if ctrl is not None and len(states) > 2:
         ids = [_state_id(v, prefix) for v in states]
@@ -102,6 +111,30 @@ def _transition_edges(
             actions=tuple(actions),
         ))
     return edges
+
+
+def _bundle(edges: list[Edge]) -> list[Edge]:
+    """Parallel edges that differ only in their transition (and event) become one edge naming
+    them all (``on_close_1000, on_close_1001``): a client's close codes read as one arrow."""
+    groups: dict[tuple[object, ...], list[Edge]] = {}
+    for e in edges:
+        key = (e.source, e.target, e.tags, e.guard, e.actions, e.event is None)
+        groups.setdefault(key, []).append(e)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            out.append(first)
+            continue
+        events = [e.event for e in group if e.event]
+        out.append(replace(first, name=", ".join(e.name for e in group),
+                           event=", ".join(dict.fromkeys(events)) if events else None))
+    return out
+
+
+def transition_names(edge: Edge) -> tuple[str, ...]:
+    """The transitions an edge draws (several when parallel edges were bundled)."""
+    return tuple(edge.name.split(", ")) if edge.name else ()
 
 
 def _is_const(e: Expr) -> bool:
@@ -157,9 +190,14 @@ def from_machine(machine: Machine, *, instances: tuple[str, ...] = ()) -> Graph:
     edges: list[Edge] = []
     for t in machine.transitions:
         edges += _transition_edges(machine, t, selves=instances)
+    edges = _bundle(edges)
     nodes = _machine_nodes(machine, edges=edges)
     others = [v.name for v in machine.variables if v.name != machine.control]
     notes = []
+    drawn = {n for e in edges for n in transition_names(e)}
+    dead = [t.name for t in machine.transitions if t.name not in drawn]
+    if dead:  # a guard false in every control state is a modelling mistake worth showing
+        notes.append("never enabled (guard false in every state): " + ", ".join(dead))
     if others:
         notes.append("variables: " + ", ".join(
             f"{v.name}{' (hidden)' if v.hidden else ''}" for v in machine.variables if v.name != machine.control))
@@ -456,8 +494,7 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
     mine = sum(len(v) for v in taken.values())
     verdict = _verdict(outcome)
     title = f"{instance} : {m.name}" + (f" — {verdict}" if verdict else "")
-    notes = [f"{mine} of the {len(trace.steps)} steps are taken by {instance} (numbered in order); "
-             f"it ends in {final}"]
+    notes = [f"{instance} takes {mine} of the {len(trace.steps)} steps (numbered); it ends in {final}"]
     if trace.loop is not None:
         if trace.loop == len(trace.steps):
             notes.append(f"lasso: the last state repeats forever (nothing fair is enabled in {final})")
@@ -469,12 +506,12 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
 
 def _match_edge(edges: list[Edge], name: str, before: str, after: str) -> int | None:
     for i, e in enumerate(edges):
-        if e.name != name:
+        if name not in transition_names(e):
             continue
         if e.source == before and e.target == after:
             return i
     for i, e in enumerate(edges):
-        if e.name == name and e.source == ANY and (e.target == after or (e.target == ANY and before == after)):
+        if name in transition_names(e) and e.source == ANY and (e.target == after or (e.target == ANY and before == after)):
             return i
     return None
 

@@ -51,9 +51,9 @@ def _edge_text(e: Edge) -> str:
     head = ""
     if e.steps:
         head += "(" + ", ".join(map(str, e.steps)) + ") "
-    if e.event:
-        head += f"on {e.event}/ "
     head += e.name
+    if e.event:
+        head += f" (on {e.event})"
     if e.tags:
         head += " " + " ".join(f"«{t}»" for t in e.tags)
     parts = [_t(head)] + [_t(g) for g in e.guard] + [_t(a) for a in e.actions]
@@ -99,6 +99,10 @@ def _graph(g: Graph) -> str:
             src, dst = cluster_ids[cluster_of[e.source]], cluster_ids[cluster_of[e.target]]  # type: ignore[index]
         text = _edge_text(e)
         lines.append(f"  {src} --> {dst}" + (f" : {text}" if text else ""))
+    if g.notes and g.nodes:  # Mermaid state diagrams have no subtitle: the notes go in a note
+        first = next(n for n in g.nodes if n.cluster is None) if any(n.cluster is None for n in g.nodes) else None
+        if first is not None:
+            lines.append(f"  note left of {ids[first.id]} : " + "<br/>".join(_t(n) for n in g.notes))
     classes: dict[str, list[str]] = {}
     for n in g.nodes:
         for mark, cls in ((Mark.VISITED, "visited"), (Mark.LOOP, "loop"), (Mark.FINAL, "final"),
@@ -137,7 +141,7 @@ def _sequence(sq: Sequence) -> str:
         if sq.loop is not None and not in_loop and m.step > sq.loop:
             lines.append("  loop repeats forever")
             in_loop = True
-        body = [f"{m.step} " + (f"on {m.event}/ " if Mark.BROADCAST in m.marks else "") + m.name]
+        body = [f"{m.step} {m.name}" + (f" (on {m.event})" if Mark.BROADCAST in m.marks else "")]
         if m.event and Mark.BROADCAST not in m.marks:
             body[0] += f" emit {m.event}"
         body += list(m.changes)

@@ -147,7 +147,7 @@ def write_counterexample(
     stem: str,
 ) -> tuple[list[Path], list[str]]:
     """Draw *outcome*'s trace: the highlighted machine diagram of every instance the trace
-    touches (``<stem>-<instance>``) and its sequence diagram (``<stem>-sequence``), each as DOT,
+    touches (every instance for a trace without steps) (``<stem>-<instance>``) and its sequence diagram (``<stem>-sequence``), each as DOT,
     SVG and Mermaid.
 
     Returns ``(files, notes)`` as :func:`write_view` does; an outcome without a trace writes
@@ -160,7 +160,9 @@ def write_counterexample(
     files: list[Path] = []
     notes: list[str] = []
     fmts = ("dot", "svg", "mermaid")
-    for inst in touched_instances(trace):
+    # a trace without steps breaks the property in an initial state: draw every instance there
+    touched = touched_instances(trace) or tuple(i.name for i in system.instances)
+    for inst in touched:
         graph = highlight(system, inst, trace, outcome=outcome)
         _emit(graph, out_dir / f"{stem}-{_safe(inst)}", fmts, files, notes)
     _emit(from_trace(system, trace, outcome=outcome), out_dir / f"{stem}-sequence", fmts, files, notes)
