@@ -250,9 +250,15 @@ class Var(Ref):
         if init is None:
             return (self.domain.values[0],) if self.domain.values else ()
         if isinstance(init, (set, frozenset, list, tuple)):
+            # match values with their type: plain `in` treats 1 == True, which silently turned
+            # initial={0, 1} of a Bool into {False, True} (and {True} of an Int into {1}) instead
+            # of reporting the wrong values
+            def same(a: object, b: object) -> bool:
+                return type(a) is type(b) and a == b
+
             chosen = list(init)
-            ordered: list[object] = [v for v in self.domain.values if v in chosen]
-            ordered += [v for v in chosen if v not in ordered]
+            ordered: list[object] = [v for v in self.domain.values if any(same(v, c) for c in chosen)]
+            ordered += [c for c in chosen if not any(same(c, v) for v in ordered)]
             return tuple(ordered)
         return (init,)
 

@@ -317,3 +317,14 @@ def test_a_transition_cannot_write_another_instances_variable() -> None:
         "client/transition 'hack': updates session.state, a variable of another instance; a transition writes "
         "only its own machine's variables; let the other instance react to a broadcast (emit=/on=) instead",
     )
+
+
+@pytest.mark.parametrize(("domain", "initial", "expected"), [
+    pytest.param(Bool(), {0, 1}, "m/variable 'x': initial value 0 is not in Bool; choose a value of the domain", id="bool"),
+    pytest.param(Int(0, 2), {True}, "m/variable 'x': initial value True is not in Int(0, 2); choose a value of the domain",
+                 id="int"),
+])
+def test_initial_values_of_the_wrong_type_are_reported_not_coerced(domain, initial, expected: str) -> None:  # type: ignore[no-untyped-def]
+    # regression: 1 == True made initial={0, 1} of a Bool silently mean {False, True}
+    assert expected in problems_of(lambda: Machine(name="m", variables=(Var("x", domain, initial=initial),),
+                                                   transitions=()))
