@@ -167,6 +167,7 @@ class Compiled:
         lines = [f"def _b{a.index}(s):", "    new = list(s)"]
         lines += [f"    new[{k}] = {src}" for k, src in sender_writes]
         lines.append("    opts = []")
+        lines.append("    multi = False")
         for i, ts in sorted(by_instance.items()):
             inst = self.instances[i]
             lines.append("    g = []")
@@ -182,8 +183,10 @@ class Compiled:
                 lines.append(f"        g.append((({i}, {t.name!r}), ({writes})))")
             lines.append("    if g:")
             lines.append("        opts.append(g)")
+            lines.append("        if len(g) > 1:")
+            lines.append("            multi = True")
         lines += [
-            "    if all(len(g) == 1 for g in opts):",
+            "    if not multi:",
             "        for g in opts:",
             "            for k, v in g[0][1]:",
             "                new[k] = v",

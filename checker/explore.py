@@ -310,13 +310,13 @@ def check(
         elif isinstance(p, LeadsTo):
             vacuity[k] = c.expr_fn(p.p, None)
     # vacuity: antecedents seen anywhere (checked after exploring, on the states found)
-    need_edges = any(isinstance(p, LeadsTo) for p in props)
+    need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
     ex = explore(c, budget=budget, keep_edges=need_edges, progress=progress, _watch=w)
     cov = ex.coverage()
     outcomes: list[Outcome] = []
     for k, p in enumerate(props):
         if isinstance(p, NeverAfter):
-            outcomes.append(_check_never_after(c, p, budget))
+            outcomes.append(_check_never_after(c, p, budget, ex))
             continue
         if isinstance(p, LeadsTo):
             outcomes.append(_check_leads_to(ex, p, vacuity[k]))
@@ -412,11 +412,29 @@ def _tagged(c: Compiled, label: Label, tags: frozenset[str]) -> list[str]:
     return [iname for iname, t in c.label_transitions(label) if t.tags & tags]
 
 
-def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget) -> Outcome:
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Exploration | None = None) -> Outcome:
     """BFS over the system composed with an observer that remembers, per instance (or globally),
-    whether a trigger happened since the last reset."""
+    whether a trigger happened since the last reset.
+
+    With a complete exploration that kept its edges (*ex*), the product walks the explored state
+    graph (state ids, no successor recomputation); otherwise it computes successors itself,
+    within *budget*.
+    """
     started = time.perf_counter()
     system = c.system
+    if ex is not None and ex.complete and ex.edges is not None:
+        graph_edges, graph_states = ex.edges, ex.states
+        initial: list[Any] = [sid for sid, link in enumerate(ex.parent) if link is None]
+        succ: Callable[[Any], list[tuple[Label, Any]]] = graph_edges.__getitem__
+        decode: Callable[[Any], State] = graph_states.__getitem__
+    else:
+        initial = c.initial_states()
+        succ = c.successors
+        decode = _identity
     if p.per_instance:
         watched = [i.name for i in system.instances if any(t.tags & (p.trigger | p.forbidden) for t in i.machine.transitions)]
     else:
@@ -444,11 +462,11 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget) -> Outcome:
         return got
 
     start = tuple(False for _ in watched)
-    keys: dict[tuple[State, tuple[bool, ...]], int] = {}
-    nodes: list[tuple[State, tuple[bool, ...]]] = []
+    keys: dict[tuple[Any, tuple[bool, ...]], int] = {}
+    nodes: list[tuple[Any, tuple[bool, ...]]] = []
     parent: list[tuple[int, Label] | None] = []
     head, steps, complete, stopped, violation, triggered = 0, 0, True, None, None, False
-    for s in c.initial_states():
+    for s in initial:
         key = (s, start)
         if key not in keys:
             # the state budget counts initial states too (as in explore()); without this a
@@ -466,27 +484,31 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget) -> Outcome:
         head += 1
         s, armed = nodes[nid]
         if budget.max_depth is not None and depth[nid] >= budget.max_depth:
-            if c.successors(s):
+            if succ(s):
                 complete, stopped = False, f"depth bound ({budget.max_depth}) reached"
             continue
         if deadline is not None and head & 1023 == 0 and time.perf_counter() > deadline:
             complete, stopped = False, f"timeout ({budget.timeout:g} s) reached"
             break
-        for label, t in c.successors(s):
+        any_armed = True in armed
+        for label, t in succ(s):
             steps += 1
-            trig, forb, reset = classify(label)
-            if any(armed[k] for k in forb):
+            got = cache.get(label)
+            trig, forb, reset = got if got is not None else classify(label)
+            if forb and any_armed and any(armed[k] for k in forb):
                 violation = (nid, label, t)
                 break
-            if trig:
-                triggered = True
-            new = list(armed)
-            for k in range(len(new)):
-                if k in trig:
-                    new[k] = True
-                elif new[k] and (k in reset or (until_fns and until_fns[watched[k]](t))):
-                    new[k] = False
-            key = (t, tuple(new))
+            if trig or (any_armed and (reset or until_fns)):
+                triggered = triggered or bool(trig)
+                new = list(armed)
+                for k in range(len(new)):
+                    if k in trig:
+                        new[k] = True
+                    elif new[k] and (k in reset or (until_fns and until_fns[watched[k]](decode(t)))):
+                        new[k] = False
+                key = (t, tuple(new))
+            else:
+                key = (t, armed)
             if key not in keys:
                 if budget.max_states is not None and len(nodes) >= budget.max_states:
                     complete, stopped = False, f"state budget ({budget.max_states}) reached"
@@ -508,7 +530,7 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget) -> Outcome:
             seq.append(parent[seq[-1]][0])  # type: ignore[index]
         seq.reverse()
         labels = [parent[n][1] for n in seq[1:]]  # type: ignore[index]
-        tr = c.trace([nodes[n][0] for n in seq] + [t], labels + [label])
+        tr = c.trace([decode(nodes[n][0]) for n in seq] + [decode(t)], labels + [label])
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr, f"{what} fires (the last step)")
     if not complete:
         return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,
@@ -595,10 +617,15 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
         if core is not None:
             for n in core:
                 ends.setdefault(n, core)
+    # states that can reach a fair end inside not-q: one backward search from all ends at once
     bad: set[int] = set(ends)
-    rev = g.reverse(copy=False)
-    for n in list(ends):
-        bad.update(nx.descendants(rev, n))
+    queue = deque(sorted(ends))
+    while queue:
+        n = queue.popleft()
+        for m in g.predecessors(n):
+            if m not in bad:
+                bad.add(m)
+                queue.append(m)
     start = next((sid for sid in range(len(states)) if sid in bad and p_fn(states[sid])), None)
     seen_p = any(p_fn(s) for s in states)
     cov = Coverage(states=cov.states, steps=cov.steps, depth=cov.depth, seconds=cov.seconds + time.perf_counter() - started,
