@@ -22,12 +22,15 @@ settings.register_profile(
 )
 settings.register_profile(
     "dev",
+    # explicit parent: when CI is set Hypothesis itself may already have made a derandomized
+    # profile the default, which a profile registered without a parent would inherit
+    parent=settings.get_profile("default"),
     max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 # a long bug hunt: HYPOTHESIS_PROFILE=thorough pytest tests/checker
-settings.register_profile("thorough", max_examples=1000, deadline=None,
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=1000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
