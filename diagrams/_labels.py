@@ -17,6 +17,9 @@ __all__ = ["specialise", "possible_values", "branches", "wrap_conjuncts", "is_fa
 WIDTH = 36  # characters per label line; wider labels make dot's layout sprawl
 
 
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "!=": "=="}
+
+
 def _eval(op: str, vals: list[Value]) -> Value | None:
     a = vals[0] if vals else None
     b = vals[1] if len(vals) > 1 else None
@@ -86,6 +89,9 @@ def specialise(expr: Expr, variable: str, value: Value, *, selves: Iterable[str 
                 return q if p.value else Const(True)
             if isinstance(q, Const) and q.value:
                 return Const(True)
+        if e.op == "not" and isinstance(args[0], Op) and args[0].op in _NEGATED:
+            inner = args[0]  # ~(a < b) reads better as a >= b
+            return Op(_NEGATED[inner.op], inner.args)
         if e.op == "ite" and isinstance(args[0], Const):
             return args[1] if args[0].value else args[2]
         return Op(e.op, tuple(args))

@@ -237,11 +237,15 @@ def _sequence(sq: Sequence) -> str:
     for i in range(len(ids)):
         for k in range(last):
             lines.append(f"  {cell(k, i)} -> {cell(k + 1, i)} {_attrs(style='dashed', color=S.CLUSTER, arrowhead='none', weight=100, penwidth=1.4)};")
+    labelled: set[int] = set()
     for m in sq.messages:
         if Mark.BROADCAST not in m.marks:
             continue
         s, t = col[m.source], col[m.target]
-        label = f'<<font color="{S.BROADCAST}">{_h(m.event or "")}</font>>'
+        # one label per broadcast: stacked copies over parallel arrows would overlap, and every
+        # receiver's box already says "on <event>"
+        label = f'<<font color="{S.BROADCAST}">{_h(m.event or "")}</font>>' if m.step not in labelled else "<>"
+        labelled.add(m.step)
         if s < t:
             lines.append(f"  {cell(m.step, s)} -> {cell(m.step, t)} {_attrs(label=label, color=S.BROADCAST, style='dashed', penwidth=1.6, constraint='false')};")
         else:
