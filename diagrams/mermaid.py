@@ -9,7 +9,7 @@ with ``classDef``.
 ...           edges=(Edge(source="Off", target="On", name="switch"),))
 >>> print(to_mermaid(g))
 ---
-title: lamp
+title: "lamp"
 ---
 stateDiagram-v2
   direction LR
