@@ -106,7 +106,7 @@ def test_the_lasso_of_the_model_that_needs_strong_fairness_cycles_through_the_fl
     trace = o.trace
     assert trace is not None and trace.loop is not None and trace.loop < len(trace)
     assert {s.transition for s in trace.steps[trace.loop:]} == {"flick", "flock"}
-    assert "cycles forever" in o.message
+    assert o.message  # wording belongs to the output layer; structure is pinned above
 
 
 def test_the_lasso_of_an_unfair_model_stutters() -> None:
