@@ -369,8 +369,9 @@ def _safety_outcome(ex: Exploration, w: _Watch, k: int, p: Property, cov: Covera
     hit = w.found.get(k)
     if isinstance(p, Always):
         if hit is not None:
-            return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, ex.trace(hit),
-                            f"the last state breaks {to_text(p.expr)}")
+            tr = ex.trace(hit)
+            where = "the initial state breaks it" if not tr.steps else f"the state after step {len(tr.steps)} breaks it"
+            return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr, where)
         warnings = []
         if vac is not None and ex.complete and not any(vac(s) for s in ex.states):
             warnings.append(f"holds vacuously: no reachable state satisfies {to_text(antecedent(p.expr))}")  # type: ignore[arg-type]
@@ -388,7 +389,7 @@ def _safety_outcome(ex: Exploration, w: _Watch, k: int, p: Property, cov: Covera
         states, labels = ex.path(sid)
         tr = c.trace(states + [t], labels + [label])
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
-                        f"the last step is tagged {', '.join(sorted(p.tags))} but breaks "
+                        f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & _step_tags(c, label)))} but breaks "
                         + _step_condition_text(p))
     warnings = []
     if k not in w.tag_fired and ex.complete:
@@ -406,6 +407,28 @@ def _step_condition_text(p: OnStep) -> str:
 
 
 # --------------------------------------------------------------------------- never_after
+
+
+def _step_tags(c: Compiled, label: Label) -> frozenset[str]:
+    return frozenset(tag for _, t in c.label_transitions(label) for tag in t.tags)
+
+
+def _never_after_story(c: Compiled, p: NeverAfter, labels: list[Label]) -> str:
+    """Which step triggered the observer and which step broke the rule."""
+    last = len(labels)
+    culprits = set(_tagged(c, labels[-1], p.forbidden))
+    trigger_at = None
+    for k in range(len(labels) - 2, -1, -1):
+        names = _tagged(c, labels[k], p.trigger)
+        if names and (not p.per_instance or culprits & set(names)):
+            trigger_at = k + 1
+            break
+    head = f"step {trigger_at} is tagged {'/'.join(sorted(p.trigger))}" if trigger_at else "a trigger happened"
+    if isinstance(p.until, frozenset):
+        until = f", with no {'/'.join(sorted(p.until))} between" if p.until else ""
+    else:
+        until = f", and {to_text(p.until)} never held between"
+    return f"{head}; step {last} is tagged {'/'.join(sorted(p.forbidden))}{until}"
 
 
 def _tagged(c: Compiled, label: Label, tags: frozenset[str]) -> list[str]:
@@ -522,7 +545,6 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
     cov = Coverage(states=len(nodes), steps=steps, depth=max(depth, default=0),
                    seconds=time.perf_counter() - started, complete=complete,
                    stopped=stopped)
-    what = f"after {', '.join(sorted(p.trigger))}, a step tagged {', '.join(sorted(p.forbidden))}"
     if violation is not None:
         nid, label, t = violation
         seq = [nid]
@@ -530,8 +552,9 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
             seq.append(parent[seq[-1]][0])  # type: ignore[index]
         seq.reverse()
         labels = [parent[n][1] for n in seq[1:]]  # type: ignore[index]
-        tr = c.trace([decode(nodes[n][0]) for n in seq] + [decode(t)], labels + [label])
-        return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr, f"{what} fires (the last step)")
+        labels = labels + [label]
+        tr = c.trace([decode(nodes[n][0]) for n in seq] + [decode(t)], labels)
+        return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr, _never_after_story(c, p, labels))
     if not complete:
         return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,
                         f"not decided: {stopped} after {len(nodes)} observer states")
@@ -646,8 +669,8 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
     if core is None:
         tr = c.trace(all_states, labels, loop=len(labels))
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
-                        f"from a state where {to_text(p.p)}, the execution stops where nothing fair is enabled "
-                        f"and {to_text(p.q)} never holds")
+                        f"{_when(len(prefix_labels))} the condition holds; from there the execution may stop "
+                        "(nothing fair is enabled) and the goal never holds")
     loop_at = len(labels)
     cycle = _fair_cycle(edges, end, core, enabled, strong, sender, taken_in(core))
     for lab, tid in cycle:
@@ -655,7 +678,12 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
         all_states.append(states[tid])
     tr = c.trace(all_states, labels, loop=loop_at)
     return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
-                    f"from a state where {to_text(p.p)}, a fair execution cycles forever without reaching {to_text(p.q)}")
+                    f"{_when(len(prefix_labels))} the condition holds; from there steps {loop_at + 1}-{len(labels)} "
+                    "repeat forever, fairly, and the goal never holds")
+
+
+def _when(k: int) -> str:
+    return "in the initial state" if k == 0 else f"after step {k}"
 
 
 def _bfs_path(edges: list[list[tuple[Label, int]]], start: int, goal: Callable[[int], bool],
@@ -685,24 +713,39 @@ def _bfs_path(edges: list[list[tuple[Label, int]]], start: int, goal: Callable[[
 def _fair_cycle(edges: list[list[tuple[Label, int]]], entry: int, core: set[int],
                 enabled: Callable[[int], frozenset[int]], strong: set[int], sender: Callable[[Label], int],
                 taken: dict[int, tuple[int, int]]) -> list[tuple[Label, int]]:
-    """A cycle through *entry* inside *core* that meets every fairness obligation."""
+    """A short cycle through *entry* inside *core* that meets every fairness obligation.
+
+    Start from a shortest cycle through *entry*, then, while some fair transition is starved on
+    it (weak: enabled in every state of the cycle and never taken; strong: enabled somewhere and
+    never taken), splice in a detour from *entry* that takes it, or (weak only) passes through a
+    state where it is disabled. *core* is a fair SCC, so every obligation can be met.
+    """
     inside = core.__contains__
-    somewhere = sorted(frozenset().union(*(enabled(n) for n in core)))
-    cycle: list[tuple[Label, int]] = []
-    at = entry
-    for a in somewhere:
-        if a in taken:
+    first = min(((lab, t) for lab, t in edges[entry] if t in core), key=lambda e: e[1])
+    cycle = [first] + (_bfs_path(edges, first[1], lambda n: n == entry, inside) or [])
+    fair_actions = sorted(frozenset().union(*(enabled(n) for n in core)))
+    for _ in range(len(fair_actions) + 1):
+        on_cycle = [entry] + [t for _, t in cycle[:-1]]
+        took = {sender(lab) for lab, _ in cycle}
+        need: tuple[int, bool] | None = None
+        for a in fair_actions:
+            if a in took:
+                continue
+            flags = [a in enabled(n) for n in on_cycle]
+            if (a in strong and any(flags)) or all(flags):
+                need = (a, a in taken)
+                break
+        if need is None:
+            return cycle
+        a, can_take = need
+        if can_take:
             src, _ = taken[a]
-            cycle += _bfs_path(edges, at, lambda n, src=src: n == src, inside) or []
+            detour = _bfs_path(edges, entry, lambda n, src=src: n == src, inside) or []
             step = next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core)
-            cycle.append(step)
-            at = step[1]
-        else:  # weak and disabled somewhere in the core: pass through such a state
-            cycle += _bfs_path(edges, at, lambda n, a=a: a not in enabled(n), inside) or []
-            at = cycle[-1][1] if cycle else at
-    if not cycle:
-        step = next((lab, t) for lab, t in edges[at] if t in core)
-        cycle.append(step)
-        at = step[1]
-    cycle += _bfs_path(edges, at, lambda n: n == entry, inside) or []
-    return cycle
+            detour.append(step)
+        else:
+            detour = _bfs_path(edges, entry, lambda n, a=a: a not in enabled(n), inside) or []
+        at = detour[-1][1] if detour else entry
+        detour += _bfs_path(edges, at, lambda n: n == entry, inside) or []
+        cycle = cycle + detour
+    raise AssertionError("a fair SCC without a fair cycle through its entry")

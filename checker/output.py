@@ -121,32 +121,39 @@ def _show(v: Any) -> str:
     return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
-def format_trace(trace: Trace, *, indent: str = "  ") -> list[str]:
-    """The steps of *trace*, each with its instance, transition, receivers and only the changes."""
-    lines: list[str] = []
+def _initial_lines(trace: Trace, indent: str) -> list[str]:
     init = [f"{i}.{v} = {_show(x)}" for (i, v), x in trace.states[0]]
-    lines.append(f"{indent}initial: " + ", ".join(init) if len(init) <= 4 else f"{indent}initial state:")
-    if len(init) > 4:
-        for entry in _wrap(init, 96 - len(indent) * 3):
-            lines.append(f"{indent}{indent}{indent}{entry}")
+    if len(init) <= 4:
+        return [f"{indent}initial: " + ", ".join(init)]
+    return [f"{indent}initial state:"] + [f"{indent}    {entry}" for entry in _wrap(init, 100 - len(indent) - 4)]
+
+
+def format_trace(trace: Trace, *, indent: str = "  ", initial: bool = True) -> list[str]:
+    """The steps of *trace*, each with its instance, transition, receivers and only the changes.
+
+    With ``initial=False`` the initial state is not printed (the report printed it once).
+    """
+    lines: list[str] = _initial_lines(trace, indent) if initial else [f"{indent}from the initial state above:"]
     width = len(str(len(trace.steps)))
+    pad = indent + " " * (width + 2) + "   "
     for k, step in enumerate(trace.steps):
         if trace.loop is not None and k == trace.loop:
             lines.append(f"{indent}-- the cycle starts here and repeats forever --")
-        head = f"{indent}{k + 1:>{width}}. {step.instance}: {step.transition}"
+        lines.append(f"{indent}{k + 1:>{width}}. {step.instance}: {step.transition}")
         if step.receivers:
-            recv = ", ".join(f"{i}: {t}" for i, t in step.receivers)
-            head += f"   (broadcast {step.event!r} -> {recv})"
+            recv = [f"{i}: {t}" for i, t in step.receivers]
+            wrapped = _wrap(recv, 100 - len(pad) - 4)
+            lines.append(f"{pad}broadcast {step.event!r}, received by" + (f" {wrapped[0]}" if len(wrapped) == 1 else ":"))
+            if len(wrapped) > 1:
+                lines += [f"{pad}    {w}" for w in wrapped]
         elif step.event:
-            head += f"   (broadcast {step.event!r}, no receiver)"
-        lines.append(head)
-        pad = indent + " " * (width + 2) + "   "
+            lines.append(f"{pad}broadcast {step.event!r}, received by no one")
         if not step.changes:
             lines.append(f"{pad}(no variable changes)")
         for c in step.changes:
             lines.append(f"{pad}{c}")
     if trace.loop is not None and trace.loop >= len(trace.steps):
-        lines.append(f"{indent}-- then nothing fair is enabled: the execution stays in this state forever --")
+        lines.append(f"{indent}-- then nothing fair is enabled: the execution may stay in this state forever --")
     elif trace.loop is not None:
         lines.append(f"{indent}-- back to the state before step {trace.loop + 1} --")
     return lines
@@ -222,7 +229,8 @@ def _breaking_state(o: Outcome, p: Property | None, system: System | None) -> st
     return ", ".join(f"{i}.{v} = {_show(final[(i, v)])}" for i, v in seen)
 
 
-def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: bool = False) -> list[str]:
+def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: bool = False,
+                   initial: bool = True) -> list[str]:
     """The text block of one outcome: verdict line, the counterexample, what breaks."""
     prop: Property | None = None
     if system is not None:
@@ -239,7 +247,7 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         lines.append(f"     rule: {property_text(prop)}")
     if o.verdict is Verdict.VIOLATED and o.trace is not None:
         lines.append("     counterexample:")
-        lines += format_trace(o.trace, indent="     ")
+        lines += format_trace(o.trace, indent="     ", initial=initial)
         lines.append(f"     violated: {o.property}: {o.message}")
         state = _breaking_state(o, prop, system)
         if state:
@@ -260,9 +268,13 @@ def format_report(report: Report, *, system: System | None = None, target: str =
     lines.append(
         f"explored {cov.states:,} states, {cov.steps:,} steps, depth {cov.depth} in {cov.seconds:.2f} s ({status})"
     )
+    traces = [o.trace for o in report.outcomes if o.verdict is Verdict.VIOLATED and o.trace is not None]
+    shared = bool(traces) and all(t.states[0] == traces[0].states[0] for t in traces)
+    if shared:
+        lines += _initial_lines(traces[0], "")
     lines.append("")
     for o in report.outcomes:
-        lines += format_outcome(o, system=system)
+        lines += format_outcome(o, system=system, initial=not shared)
         if o.verdict is Verdict.VIOLATED:
             lines.append("")
     if cov.unfired:

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from checker import LeadsTo, System, Verdict, check
+from checker import System, Verdict, check
 
 from .write import machine_graphs, write_counterexample, write_view
 
@@ -62,10 +62,7 @@ def generate(out_dir: Path) -> list[Path]:
         index.append("")
         if label != "before":
             continue
-        # safety counterexamples only: a leads-to check of the whole Phase 3 state graph takes
-        # minutes; `statebound check --out DIR` draws those
-        safety = [p.name for p in system.properties if not isinstance(p, LeadsTo)]
-        report = check(system, properties=safety)
+        report = check(system)
         violated = [o for o in report.outcomes if o.verdict is Verdict.VIOLATED and o.trace is not None]
         if violated:
             index += [f"### Counterexamples of `{label}`", ""]
@@ -73,7 +70,9 @@ def generate(out_dir: Path) -> list[Path]:
             got, _ = write_counterexample(system, o, out_dir=where / "counterexamples", stem=o.property)
             files += got
             assert o.trace is not None
-            index += [f"- `{o.property}` ({len(o.trace.steps)} steps): "
+            n = len(o.trace.steps)
+            index += [f"- `{o.property}` ({n} step{'' if n == 1 else 's'}"
+                      f"{', lasso' if o.trace.is_lasso else ''}): "
                       f"[sequence]({label}/counterexamples/{o.property}-sequence.svg); "
                       + ", ".join(f"[{p.stem.removeprefix(o.property + '-')}]({label}/counterexamples/{p.name})"
                                   for p in got if p.suffix == ".svg" and not p.stem.endswith("-sequence"))]
