@@ -656,23 +656,67 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
     if start is None:
         warnings = [] if seen_p else [f"holds vacuously: no reachable state satisfies {to_text(p.p)}"]
         return _outcome(p.name, p.kind, Verdict.HOLDS, cov, None, "", warnings)
+    stop = _shortest_stopping_lasso(ex, p_fn, nq, ends, g)
     prefix_states, prefix_labels = ex.path(start)
-    # shortest path inside not-q from start to the nearest fair end
-    path_ids = _bfs_path(edges, start, lambda n: n in ends, lambda n: nq[n])
-    assert path_ids is not None
-    ids_labels = path_ids
-    ids = [start] + [tid for _, tid in ids_labels]
-    labels = prefix_labels + [lab for lab, _ in ids_labels]
-    all_states = prefix_states + [states[i] for i in ids[1:]]
-    end = ids[-1]
-    core = ends[end]
-    if core is None:
+    # the fair end that makes the shortest lasso: stopping costs nothing, a cycle costs its length
+    dist: dict[int, int] = {start: 0}
+    prev: dict[int, tuple[int, Label]] = {}
+    order = [start]
+    for n in order:
+        for lab, t in edges[n]:
+            if nq[t] and t not in dist:
+                dist[t] = dist[n] + 1
+                prev[t] = (n, lab)
+                order.append(t)
+    best: tuple[int, int, list[tuple[Label, int]]] | None = None  # (total, end, cycle)
+    cycles_tried = 0
+    taken_cache: dict[int, dict[int, tuple[int, int]]] = {}
+    for n in order:
+        if best is not None and dist[n] >= best[0]:
+            break
+        if n not in ends:
+            continue
+        core = ends[n]
+        if core is None:
+            cycle: list[tuple[Label, int]] = []
+        else:
+            if cycles_tried >= 32 and best is not None:
+                continue
+            cycles_tried += 1
+            key = min(core)
+            if key not in taken_cache:
+                taken_cache[key] = taken_in(core)
+            cycle = _fair_cycle(edges, n, core, enabled, strong, sender, taken_cache[key])
+        total = dist[n] + len(cycle)
+        if best is None or total < best[0]:
+            best = (total, n, cycle)
+    assert best is not None
+    if stop is not None and stop[0] <= best[0] + len(prefix_labels):
+        _, start, end = stop
+        prefix_states, prefix_labels = ex.path(start)
+        prev = {}
+        walk = _bfs_path(edges, start, lambda n: n == end, lambda n: nq[n]) or []
+        at = start
+        for lab, t in walk:
+            prev[t] = (at, lab)
+            at = t
+        best = (len(walk), end, [])
+    _, end, cycle = best
+    path: list[tuple[Label, int]] = []
+    at = end
+    while at != start:
+        pn, lab = prev[at]
+        path.append((lab, at))
+        at = pn
+    path.reverse()
+    labels = prefix_labels + [lab for lab, _ in path]
+    all_states = prefix_states + [states[i] for _, i in path]
+    if ends[end] is None:
         tr = c.trace(all_states, labels, loop=len(labels))
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
                         f"{_when(len(prefix_labels))} the condition holds; from there the execution may stop "
                         "(nothing fair is enabled) and the goal never holds")
     loop_at = len(labels)
-    cycle = _fair_cycle(edges, end, core, enabled, strong, sender, taken_in(core))
     for lab, tid in cycle:
         labels.append(lab)
         all_states.append(states[tid])
@@ -680,6 +724,31 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
     return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
                     f"{_when(len(prefix_labels))} the condition holds; from there steps {loop_at + 1}-{len(labels)} "
                     "repeat forever, fairly, and the goal never holds")
+
+
+def _shortest_stopping_lasso(ex: Exploration, p_fn: Callable[[State], bool], nq: list[bool],
+                             ends: dict[int, set[int] | None], g: Any) -> tuple[int, int, int] | None:
+    """(length, p-state, stopping state) of the shortest lasso that ends by stopping (no fair
+    transition enabled, the goal never holding), or None: one backward search from every such
+    state, then the p-state minimising its BFS depth plus its distance to one."""
+    stops = sorted(n for n, core in ends.items() if core is None)
+    if not stops:
+        return None
+    h: dict[int, int] = {n: 0 for n in stops}
+    target: dict[int, int] = {n: n for n in stops}
+    queue = deque(stops)
+    while queue:
+        n = queue.popleft()
+        for m in g.predecessors(n):
+            if m not in h:
+                h[m] = h[n] + 1
+                target[m] = target[n]
+                queue.append(m)
+    best: tuple[int, int, int] | None = None
+    for sid, d in enumerate(ex.depth):
+        if sid in h and (best is None or d + h[sid] < best[0]) and p_fn(ex.states[sid]):
+            best = (d + h[sid], sid, target[sid])
+    return best
 
 
 def _when(k: int) -> str:
@@ -715,37 +784,55 @@ def _fair_cycle(edges: list[list[tuple[Label, int]]], entry: int, core: set[int]
                 taken: dict[int, tuple[int, int]]) -> list[tuple[Label, int]]:
     """A short cycle through *entry* inside *core* that meets every fairness obligation.
 
-    Start from a shortest cycle through *entry*, then, while some fair transition is starved on
-    it (weak: enabled in every state of the cycle and never taken; strong: enabled somewhere and
-    never taken), splice in a detour from *entry* that takes it, or (weak only) passes through a
-    state where it is disabled. *core* is a fair SCC, so every obligation can be met.
+    For each first step out of *entry*: take the shortest way back, then, while some fair
+    transition is starved on the cycle (weak: enabled in every state of it and never taken;
+    strong: enabled somewhere and never taken), splice in a detour from *entry* that takes it, or
+    (weak only) passes through a state where it is disabled; drop steps that change nothing where
+    fairness allows. The shortest result wins. *core* is a fair SCC, so every obligation can be
+    met. Not guaranteed minimal, but short and deterministic.
     """
     inside = core.__contains__
-    first = min(((lab, t) for lab, t in edges[entry] if t in core), key=lambda e: e[1])
-    cycle = [first] + (_bfs_path(edges, first[1], lambda n: n == entry, inside) or [])
     fair_actions = sorted(frozenset().union(*(enabled(n) for n in core)))
-    for _ in range(len(fair_actions) + 1):
+
+    def starved(cycle: list[tuple[Label, int]]) -> int | None:
         on_cycle = [entry] + [t for _, t in cycle[:-1]]
         took = {sender(lab) for lab, _ in cycle}
-        need: tuple[int, bool] | None = None
         for a in fair_actions:
             if a in took:
                 continue
             flags = [a in enabled(n) for n in on_cycle]
             if (a in strong and any(flags)) or all(flags):
-                need = (a, a in taken)
-                break
-        if need is None:
-            return cycle
-        a, can_take = need
-        if can_take:
-            src, _ = taken[a]
-            detour = _bfs_path(edges, entry, lambda n, src=src: n == src, inside) or []
-            step = next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core)
-            detour.append(step)
-        else:
-            detour = _bfs_path(edges, entry, lambda n, a=a: a not in enabled(n), inside) or []
-        at = detour[-1][1] if detour else entry
-        detour += _bfs_path(edges, at, lambda n: n == entry, inside) or []
-        cycle = cycle + detour
+                return a
+        return None
+
+    def build(first: tuple[Label, int]) -> list[tuple[Label, int]] | None:
+        cycle = [first] + (_bfs_path(edges, first[1], lambda n: n == entry, inside) or [])
+        for _ in range(len(fair_actions) + 1):
+            a = starved(cycle)
+            if a is None:
+                # drop steps that change nothing when fairness does not need them
+                for k in range(len(cycle) - 1, -1, -1):
+                    prev = entry if k == 0 else cycle[k - 1][1]
+                    if cycle[k][1] == prev and len(cycle) > 1 and starved(cycle[:k] + cycle[k + 1:]) is None:
+                        cycle = cycle[:k] + cycle[k + 1:]
+                return cycle
+            if a in taken:
+                src, _ = taken[a]
+                detour = _bfs_path(edges, entry, lambda n, src=src: n == src, inside) or []
+                detour.append(next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core))
+            else:  # weak, and disabled somewhere in the core: pass through such a state
+                detour = _bfs_path(edges, entry, lambda n, a=a: a not in enabled(n), inside) or []
+            at = detour[-1][1] if detour else entry
+            detour += _bfs_path(edges, at, lambda n: n == entry, inside) or []
+            cycle = cycle + detour
+        return None
+
+    # try every first step out of entry and keep the shortest fair cycle
+    best: list[tuple[Label, int]] | None = None
+    for first in [(lab, t) for lab, t in edges[entry] if t in core]:
+        cycle = build(first)
+        if cycle is not None and (best is None or len(cycle) < len(best)):
+            best = cycle
+    if best is not None:
+        return best
     raise AssertionError("a fair SCC without a fair cycle through its entry")

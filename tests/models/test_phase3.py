@@ -64,7 +64,7 @@ def test_before_violates_rules_one_to_five_with_shortest_counterexamples() -> No
     assert _lengths(report) == {
         "connect-only-when-active": 1,
         "no-live-socket-when-not-active": 1,
-        "disconnect-after-invalidation": 7,
+        "disconnect-after-invalidation": 5,
         "no-retry-after-auth-failure": 4,
         "one-live-client-per-endpoint": 1,
         "recovery-chat-assistant": 10,
