@@ -62,6 +62,10 @@ class _Progress:
             self.status.stop()
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
 
@@ -161,7 +165,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
         if written:
             traces = sum(1 for p in written if p.name.endswith(".itf.json"))
             pictures = sum(1 for p in written if p.suffix in (".svg", ".png"))
-            click.echo(f"wrote report.json, {traces} ITF traces and {pictures} diagrams to {out}/")
+            click.echo(f"wrote report.json, {_plural(traces, 'ITF trace')} and {_plural(pictures, 'diagram')} to {out}/")
     for note in notes:
         click.echo(f"statebound: note: {note}", err=True)
     return report.exit_code()

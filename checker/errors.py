@@ -27,7 +27,8 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what}" + (f"; {self.fix}" if self.fix else "")
+        head = f"{self.where}: {self.what}" if self.where else self.what
+        return head + (f"; {self.fix}" if self.fix else "")
 
 
 def suggest(word: str, choices: Iterable[str], *, default: str = "") -> str:
@@ -90,6 +91,6 @@ class InternalError(StateboundError):
 def _plain(message: str) -> Problem:
     where, sep, rest = message.partition(": ")
     if not sep:
-        return Problem(where="statebound", what=message)
+        return Problem(where="", what=message)
     what, sep2, fix = rest.partition("; ")
     return Problem(where=where, what=what, fix=fix if sep2 else "")

@@ -183,3 +183,38 @@ def test_the_console_script_exits_with_the_verdict(tmp_path):
     assert "FAIL not-all-on" in proc.stdout
     proc = subprocess.run([str(exe), "check", "nope"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- diagrams from the command line
+
+
+@pytest.mark.parametrize("view", ["machine", "system", "graph"])
+def test_diagram_writes_each_view(capsys, tmp_path, view):
+    code, out, _ = run(capsys, "diagram", target("lamps"), "--view", view, "--format", "dot", "--out", str(tmp_path))
+    assert code == 0
+    files = [Path(line) for line in out.splitlines()]
+    assert files and all(f.exists() and f.suffix == ".dot" for f in files)
+    assert "digraph" in files[0].read_text()
+
+
+def test_diagram_draws_a_counterexample_as_a_sequence(capsys, tmp_path):
+    code, out, _ = run(capsys, "diagram", target("lamps"), "--view", "sequence", "--property", "not-all-on",
+                       "--format", "mermaid", "--out", str(tmp_path))
+    assert code == 0
+    text = Path(out.splitlines()[0]).read_text()
+    assert text.startswith("sequenceDiagram") or "sequenceDiagram" in text
+    assert "switch_on" in text
+
+
+def test_a_sequence_without_a_trace_is_bad_input(capsys, tmp_path):
+    code, out, err = run(capsys, "diagram", target("lamps"), "--view", "sequence", "--out", str(tmp_path))
+    assert code == 2
+    assert err == "statebound: error: --view sequence draws a trace; name one with --property NAME\n"
+
+
+def test_check_out_draws_each_counterexample_on_the_machines(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", target("lamps"), "--out", str(tmp_path))
+    assert code == 1
+    assert (tmp_path / "not-all-on-lamp1.dot").exists()
+    assert (tmp_path / "not-all-on-sequence.dot").exists()
+    assert "wrote report.json, 1 ITF trace and 3 diagrams" in out
