@@ -186,6 +186,8 @@ def load_system(target: str, params: Sequence[str] = ()) -> System:
     except UserError:
         raise
     except (ValueError, TypeError) as err:
+        if kwargs:  # most likely a parameter value the model rejects
+            raise InputError(f"{target}: {err}; check the --param values") from None
         raise _user_code_error(target, "building", err) from None
     except Exception as err:  # noqa: BLE001
         raise _user_code_error(target, "building", err) from None

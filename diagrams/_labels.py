@@ -163,10 +163,8 @@ def wrap_conjuncts(e: Expr, *, width: int = WIDTH) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def wrap_items(items: list[str], *, prefix: str = "/ ", width: int = WIDTH) -> tuple[str, ...]:
-    """``/ x := 1, y := 2`` wrapped into lines."""
-    if not items:
-        return ()
+def wrap_list(items: list[str], width: int = WIDTH) -> list[str]:
+    """``a, b, c`` wrapped into lines of at most *width* characters (each line but the last ends in ',')."""
     lines: list[str] = []
     for it in items:
         if lines and len(lines[-1]) + 2 + len(it) <= width:
@@ -175,5 +173,13 @@ def wrap_items(items: list[str], *, prefix: str = "/ ", width: int = WIDTH) -> t
             if lines:
                 lines[-1] += ","
             lines.append(it)
+    return lines
+
+
+def wrap_items(items: list[str], *, prefix: str = "/ ", width: int = WIDTH) -> tuple[str, ...]:
+    """``/ x := 1, y := 2`` wrapped into lines."""
+    lines = wrap_list(items, width)
+    if not lines:
+        return ()
     lines[0] = prefix + lines[0]
     return tuple(lines)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from . import _style as S
 from .graph import Edge, Graph, Mark, Message, Node, Sequence
+from ._labels import wrap_list
 
 __all__ = ["to_dot"]
 
@@ -99,9 +100,9 @@ def _edge_label(e: Edge, highlighted: bool) -> str:
         colour = S.LOOP if Mark.LOOP in e.marks else S.STEP
         head += f'<font color="{colour}"><b>{_h(", ".join(map(str, e.steps)))}:</b></font> '
     if e.event:  # bundled edges wait for several events: one wrapped line of them
-        events = _wrap(e.event.split(", "), 40)
+        events = wrap_list(e.event.split(", "), 40)
         rows += [f"<i>{'on ' if i == 0 else '   '}{_h(line)}</i>" for i, line in enumerate(events)]
-    names = _wrap(e.name.split(", "), 40) if e.name else []
+    names = wrap_list(e.name.split(", "), 40) if e.name else []
     if names:
         head += f"<b>{_h(names[0])}</b>"
     if e.tags:
@@ -120,16 +121,6 @@ def _edge_label(e: Edge, highlighted: bool) -> str:
             f'<tr><td><font color="{colour}">{body}</font></td></tr></table>>')
 
 
-def _wrap(items: list[str], width: int) -> list[str]:
-    lines: list[str] = []
-    for it in items:
-        if lines and len(lines[-1]) + 2 + len(it) <= width:
-            lines[-1] += ", " + it
-        else:
-            if lines:
-                lines[-1] += ","
-            lines.append(it)
-    return lines
 
 
 def _edge_line(e: Edge, highlighted: bool) -> str:
