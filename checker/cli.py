@@ -20,7 +20,7 @@ from .errors import InputError, ModelError, StateboundError, UserError
 from .explore import Budget, check
 from .load import load_function, load_system, parse_params, signature_params
 from .machine import System
-from .output import dumps, format_outcome, format_report, format_trace, property_text, report_to_json, to_itf
+from .output import dumps, format_report, format_trace, property_text, report_to_json, to_itf
 from .result import Report, Verdict
 
 __all__ = ["main"]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, ModelError, UserError, suggest
+from .errors import InputError, UserError, suggest
 from .machine import System
 
 __all__ = ["load_function", "parse_params", "load_system", "signature_params"]

@@ -6,13 +6,13 @@ problem found, each as ``where: what; how to fix``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
 from ._typing import Type, TypeProblem, infer, type_of_domain
 from .errors import ModelError, Problem, suggest
-from .expr import TRUE, Domain, Enum, Expr, Int, Op, Operand, Ref, Var, lit, refs_of, to_text
+from .expr import TRUE, Domain, Enum, Expr, Int, Operand, Ref, Var, lit, refs_of, to_text
 
 if TYPE_CHECKING:
     from .property import Property

@@ -14,7 +14,7 @@ default that explores in about a second.
 
 from __future__ import annotations
 
-from checker import Instance, Machine, System
+from checker import Instance, System
 
 from properties.session_boundary import rules
 
