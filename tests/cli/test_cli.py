@@ -218,3 +218,16 @@ def test_check_out_draws_each_counterexample_on_the_machines(capsys, tmp_path):
     assert (tmp_path / "not-all-on-lamp1.dot").exists()
     assert (tmp_path / "not-all-on-sequence.dot").exists()
     assert "wrote report.json, 1 ITF trace and 3 diagrams" in out
+
+
+def test_an_itf_lasso_records_where_it_loops(capsys, tmp_path):
+    code, _, _ = run(capsys, "check", target("lamps"), "-p", "n=1", "-p", "broken=true", "--out", str(tmp_path))
+    assert code == 1
+    itf = json.loads((tmp_path / "on-leads-to-off.itf.json").read_text())
+    states = itf["states"]
+    # a broken lamp stops for ever: the last state continues to itself
+    assert [s["lamp0.state"] for s in states] == ["Off", "On", "Broken"]
+    assert itf["loop"] == len(states) - 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    trace = {p["name"]: p for p in report["properties"]}["on-leads-to-off"]["trace"]
+    assert trace["loop"] == 2 and trace["length"] == 2
