@@ -164,8 +164,10 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
             click.echo(line)
         if written:
             traces = sum(1 for p in written if p.name.endswith(".itf.json"))
-            pictures = sum(1 for p in written if p.suffix in (".svg", ".png"))
-            click.echo(f"wrote report.json, {_plural(traces, 'ITF trace')} and {_plural(pictures, 'diagram')} to {out}/")
+            drawn = [p for p in written if p.suffix in (".svg", ".png", ".dot", ".mmd")]
+            kinds = ", ".join(sorted({p.suffix[1:] for p in drawn}))
+            pictures = _plural(len({p.stem for p in drawn}), "diagram") + (f" ({kinds})" if kinds else "")
+            click.echo(f"wrote report.json, {_plural(traces, 'ITF trace')} and {pictures} to {out}/")
     for note in notes:
         click.echo(f"statebound: note: {note}", err=True)
     return report.exit_code()

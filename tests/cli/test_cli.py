@@ -217,7 +217,7 @@ def test_check_out_draws_each_counterexample_on_the_machines(capsys, tmp_path):
     assert code == 1
     assert (tmp_path / "not-all-on-lamp1.dot").exists()
     assert (tmp_path / "not-all-on-sequence.dot").exists()
-    assert "wrote report.json, 1 ITF trace and 3 diagrams" in out
+    assert "wrote report.json, 1 ITF trace and 3 diagrams (dot, mmd, svg)" in out
 
 
 def test_an_itf_lasso_records_where_it_loops(capsys, tmp_path):
