@@ -27,8 +27,10 @@ from .expr import count as count
 from .expr import implies as implies
 from .expr import is_in as is_in
 from .expr import ite as ite
+from .expr import prev as prev
 from .expr import ref as ref
 from .expr import to_text as to_text
+from .expr import unchanged as unchanged
 from .machine import Instance as Instance
 from .machine import Machine as Machine
 from .machine import System as System
@@ -58,5 +60,5 @@ __all__ = [
     "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report", "Sometimes",
     "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var", "Verdict",
     "all_of", "always", "any_of", "check", "count", "explore", "implies", "is_in", "ite", "leads_to",
-    "never_after", "on_step", "ref", "sometimes", "to_text",
+    "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
 ]

@@ -86,6 +86,11 @@ class Compiled:
         """A function evaluating *expr* on a state tuple."""
         return eval("lambda s: " + self.source(expr, self_instance), self._ns)  # noqa: S307 - our own generated code
 
+    def step_fn(self, expr: Expr, self_instance: str | None) -> Callable[[State, State], Any]:
+        """A function of (state before, state after) evaluating *expr* after a step, where
+        ``prev(...)`` reads the state before."""
+        return eval("lambda p, s: " + self.source(expr, self_instance), self._ns)  # noqa: S307
+
     def _value_source(self, inst: Instance, t: Transition, var: str, value: Expr) -> str:
         """Source of an update value, wrapped in a domain check unless it provably fits."""
         domain = inst.machine.variable(var).domain  # type: ignore[union-attr]

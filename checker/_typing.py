@@ -131,6 +131,8 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         for v in args[1:]:
             _comparable(t, infer(v, lookup), (args[0], v), lookup)
         return BOOL
+    if op == "prev":
+        return infer(args[0], lookup)
     if op == "count":
         for x in args:
             t = infer(x, lookup)
@@ -170,15 +172,18 @@ def _comparable(a: Type, b: Type, args: tuple[Expr, ...], lookup: Lookup) -> Non
                           "compare values of the same type")
 
 
-def to_python(expr: Expr, slot: Callable[[Ref], int]) -> str:
-    """Python source evaluating *expr* on a state tuple named ``s``."""
+def to_python(expr: Expr, slot: Callable[[Ref], int], state: str = "s") -> str:
+    """Python source evaluating *expr* on a state tuple named ``s`` (``prev(...)`` reads ``p``,
+    the state before the step)."""
     if isinstance(expr, Const):
         return repr(expr.value)
     if isinstance(expr, Ref):
-        return f"s[{slot(expr)}]"
+        return f"{state}[{slot(expr)}]"
     assert isinstance(expr, Op)
     op, args = expr.op, expr.args
-    a = [to_python(x, slot) for x in args]
+    if op == "prev":
+        return to_python(args[0], slot, "p")
+    a = [to_python(x, slot, state) for x in args]
     if op == "not":
         return f"(not {a[0]})"
     if op in ("and", "or"):

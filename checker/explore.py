@@ -109,8 +109,8 @@ class _Watch:
     invariants: list[tuple[int, Callable[[State], bool]]] = field(default_factory=list)
     witnesses: list[tuple[int, Callable[[State], bool]]] = field(default_factory=list)
     found: dict[int, Any] = field(default_factory=dict)  # property index -> state id or (pid, label, state)
-    step_checks: list[tuple[int, frozenset[str], dict[str, tuple[Callable[[State], bool], Callable[[State], bool]]]]] = field(default_factory=list)
-    step_cache: dict[Label, list[tuple[int, Callable[[State], bool], Callable[[State], bool]]]] = field(default_factory=dict)
+    step_checks: list[tuple[int, frozenset[str], dict[str, tuple[Callable[[State], bool], Callable[[State, State], bool]]]]] = field(default_factory=list)
+    step_cache: dict[Label, list[tuple[int, Callable[[State], bool], Callable[[State, State], bool]]]] = field(default_factory=dict)
     tag_fired: set[int] = field(default_factory=set)
     deadlock: int | None = None
     terminal: Callable[[State], bool] | None = None
@@ -222,7 +222,7 @@ def explore(
                     checks = _step_checks_for(c, w, label)
                 for k, before, after in checks:
                     w.tag_fired.add(k)
-                    if k not in w.found and not (before(s) and after(t)):
+                    if k not in w.found and not (before(s) and after(s, t)):
                         w.found[k] = (sid, label, t)
             tid = index.get(t)
             if tid is None:
@@ -237,7 +237,7 @@ def explore(
     return ex
 
 
-def _step_checks_for(c: Compiled, w: _Watch, label: Label) -> list[tuple[int, Callable[[State], bool], Callable[[State], bool]]]:
+def _step_checks_for(c: Compiled, w: _Watch, label: Label) -> list[tuple[int, Callable[[State], bool], Callable[[State, State], bool]]]:
     out = []
     fired = c.label_transitions(label)
     for k, tags, fns in w.step_checks:
@@ -302,7 +302,7 @@ def check(
             w.witnesses.append((k, c.expr_fn(p.expr, None)))
         elif isinstance(p, OnStep):
             fns = {
-                inst.name: (c.expr_fn(p.before, inst.name), c.expr_fn(p.after, inst.name))
+                inst.name: (c.expr_fn(p.before, inst.name), c.step_fn(p.after, inst.name))
                 for inst in system.instances
                 if any(t.tags & p.tags for t in inst.machine.transitions)
             }
@@ -388,22 +388,17 @@ def _safety_outcome(ex: Exploration, w: _Watch, k: int, p: Property, cov: Covera
         sid, label, t = hit
         states, labels = ex.path(sid)
         tr = c.trace(states + [t], labels + [label])
+        pre = states[-1]
+        insts = [i for i, t in c.label_transitions(label) if t.tags & p.tags]
+        broke_before = any(not c.expr_fn(p.before, i)(pre) for i in insts)
+        which = "the state before it breaks the rule's before-condition" if broke_before \
+            else "it breaks the rule's after-condition"
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr,
-                        f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & _step_tags(c, label)))} but breaks "
-                        + _step_condition_text(p))
+                        f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & _step_tags(c, label)))} and {which}")
     warnings = []
     if k not in w.tag_fired and ex.complete:
         warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")
     return _outcome(p.name, p.kind, _open(ex), cov, None, _budget_note(ex), warnings)
-
-
-def _step_condition_text(p: OnStep) -> str:
-    parts = []
-    if not (hasattr(p.before, "value") and p.before.value is True):  # type: ignore[attr-defined]
-        parts.append(f"before: {to_text(p.before)}")
-    if not (hasattr(p.after, "value") and p.after.value is True):  # type: ignore[attr-defined]
-        parts.append(f"after: {to_text(p.after)}")
-    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- never_after

@@ -29,6 +29,8 @@ __all__ = [
     "count",
     "all_of",
     "any_of",
+    "prev",
+    "unchanged",
     "TRUE",
     "FALSE",
     "walk",
@@ -324,6 +326,25 @@ def count(*exprs: Operand | Iterable[Operand]) -> Op:
     return Op("count", tuple(flat))
 
 
+def prev(expr: Operand) -> Op:
+    """The value of *expr* in the state before the step (only in ``on_step(after=...)``).
+
+    Examples
+    --------
+    >>> n = Var("retries", Int(0, 3))
+    >>> print(n == prev(n) + 1)
+    retries == prev(retries) + 1
+    >>> print(unchanged(n))
+    unchanged(retries)
+    """
+    return Op("prev", (lit(expr),))
+
+
+def unchanged(*exprs: Operand | Iterable[Operand]) -> Expr:
+    """True when a step left every one of *exprs* as it was (only in ``on_step(after=...)``)."""
+    return all_of(Op("==", (e, prev(e))) for e in _flatten(exprs))
+
+
 def all_of(*exprs: Operand | Iterable[Operand]) -> Expr:
     """Conjunction of *exprs* (``TRUE`` when empty)."""
     items = _flatten(exprs)
@@ -416,10 +437,14 @@ def to_text(expr: Expr, *, self_name: str | None = None, show: Callable[[Ref], s
             return f"ite({go(args[0], 0)}, {go(args[1], 0)}, {go(args[2], 0)})"
         if op == "count":
             return "count(" + ", ".join(go(a, 0) for a in args) + ")"
+        if op == "prev":
+            return f"prev({go(args[0], 0)})"
         if op == "in":
             vals = ", ".join(go(a, 0) for a in args[1:])
             text = f"{go(args[0], 6)} in {{{vals}}}"
             return f"({text})" if outer > 5 else text
+        if op == "==" and isinstance(args[1], Op) and args[1].op == "prev" and args[1].args[0] is args[0]:
+            return f"unchanged({go(args[0], 0)})"
         prec = _PREC[op]
         sym = _SYMBOL.get(op, op)
         if op in ("and", "or"):

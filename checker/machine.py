@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import Type, TypeProblem, infer, type_of_domain
 from .errors import ModelError, Problem, suggest
-from .expr import TRUE, Domain, Enum, Expr, Int, Operand, Ref, Var, lit, refs_of, to_text
+from .expr import TRUE, Domain, Enum, Expr, Int, Op, Operand, Ref, Var, lit, refs_of, to_text, walk
 
 if TYPE_CHECKING:
     from .property import Property
@@ -362,6 +362,9 @@ def _machine_problems(m: Machine) -> Iterator[Problem]:
             yield Problem(where=where, what="a receiving transition cannot emit", fix="broadcasts do not chain; emit from a transition of its own")
         if t.on is not None and t.fair is not None:
             yield Problem(where=where, what="a receiving transition cannot be fair", fix="make the emitting transition fair instead")
+        if any(isinstance(n, Op) and n.op == "prev" for e in t.expressions() for n in walk(e)):
+            yield Problem(where=where, what="uses prev(), which only a step property can read",
+                          fix="guards and updates already read the state before the step; drop prev()")
         for r in (r for e in t.expressions() for r in refs_of(e)):
             if r.instance is None and r.name not in variables:
                 yield Problem(

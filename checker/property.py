@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import TypeProblem
 from .errors import Problem, suggest
-from .expr import TRUE, Expr, Op, Operand, lit, refs_of
+from .expr import TRUE, Expr, Op, Operand, lit, refs_of, walk
 
 if TYPE_CHECKING:
     from .machine import System
@@ -50,6 +50,10 @@ def _name_problems(name: str) -> Iterator[Problem]:
 
 def _bool_problems(p: Property, label: str, expr: Expr, system: System, self_instance: str | None) -> Iterator[Problem]:
     where = f"property {p.name!r} {label}"
+    if label != "after" and any(isinstance(n, Op) and n.op == "prev" for n in walk(expr)):
+        yield Problem(where=where, what="uses prev(), which only means something after a step",
+                      fix="use prev() and unchanged() in on_step(..., after=...)")
+        return
     try:
         ty = system.type_of(expr, self_instance)
     except TypeProblem as err:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker import (
-    Expr, Property, all_of, always, any_of, count, implies, is_in, leads_to, never_after, on_step, ref, sometimes,
+    Expr, Property, all_of, always, any_of, count, implies, is_in, leads_to, never_after, on_step, ref, sometimes, unchanged,
 )
 from models.components import Owned
 from models.socket import LIVE
@@ -124,12 +124,18 @@ def coherent(o: Owned) -> Expr:
     )
 
 
+#: what a client holds; an event of an old socket must leave all of it as it was
+CLIENT_VARIABLES = ("state", "retries", "verify")
+
+
 def old_socket_events_change_nothing(wiring: Sequence[Owned]) -> tuple[Property, ...]:
-    """Rule 6: when an old socket's ``close`` arrives, every client still agrees with its current
-    socket (the event changed nothing the client believes about the socket it holds now)."""
+    """Rule 6: delivering an old socket's ``close`` changes nothing in any client (``unchanged``
+    compares each client variable with its value before the step), and every client still agrees
+    with its current socket."""
     ok = all_of(coherent(o) for o in wiring)
+    same = all_of(unchanged(ref(o.client, v) for v in CLIENT_VARIABLES) for o in wiring)
     return (
-        on_step("old-socket-events-change-nothing", "old_socket_event", before=ok, after=ok),
+        on_step("old-socket-events-change-nothing", "old_socket_event", before=ok, after=same & ok),
         sometimes("old-socket-events-change-nothing-witness",
                   any_of(ref(o.socket, "old") & _live(o) for o in wiring)),
     )
