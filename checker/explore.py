@@ -470,12 +470,16 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
     def classify(label: Label) -> tuple[list[int], list[int], list[int]]:
         got = cache.get(label)
         if got is None:
-            def where(tags: frozenset[str]) -> list[int]:
+            def where(tags: frozenset[str], *, reset: bool = False) -> list[int]:
                 names = _tagged(c, label, tags)
                 if not p.per_instance:
                     return [0] if names else []
+                if reset and any(n not in pos for n in names):
+                    # an until step of an instance the observer does not watch (the session's
+                    # login, say) resets every watched instance
+                    return list(range(len(watched)))
                 return sorted({pos[n] for n in names if n in pos})
-            got = (where(p.trigger), where(p.forbidden), where(until_tags) if until_tags else [])
+            got = (where(p.trigger), where(p.forbidden), where(until_tags, reset=True) if until_tags else [])
             cache[label] = got
         return got
 
@@ -520,9 +524,13 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
                 triggered = triggered or bool(trig)
                 new = list(armed)
                 for k in range(len(new)):
-                    if k in trig:
-                        new[k] = True
-                    elif new[k] and (k in reset or (until_fns and until_fns[watched[k]](decode(t)))):
+                    if until_fns:
+                        # until a state satisfies the expression: the state right after the
+                        # trigger counts too
+                        new[k] = (new[k] or k in trig) and not until_fns[watched[k]](decode(t))
+                    elif k in trig:
+                        new[k] = True  # a step that both triggers and resets leaves the rule armed
+                    elif new[k] and k in reset:
                         new[k] = False
                 key = (t, tuple(new))
             else:

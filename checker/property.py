@@ -145,10 +145,13 @@ class OnStep:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NeverAfter:
     """After a step tagged ``trigger``, no step tagged ``forbidden`` until a step tagged
-    ``until`` (or, when ``until`` is an expression, until a state satisfies it).
+    ``until`` (or, when ``until`` is an expression, until a state satisfies it, the state right
+    after the trigger included).
 
     With ``per_instance`` (the default) the observer runs for each instance separately: a
-    trigger of instance X forbids only X's forbidden steps. The rule is checked by composing
+    trigger of instance X forbids only X's forbidden steps and an ``until`` step of X resets
+    X; an ``until`` step of an instance that has no trigger or forbidden tag (the session's
+    login, say) resets every instance. A step that both triggers and resets leaves the rule armed. The rule is checked by composing
     the system with an observer, so its counterexamples are shortest too.
     """
 

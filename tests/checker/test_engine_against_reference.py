@@ -223,6 +223,8 @@ def observer_distance(ref: Reference, p: NeverAfter) -> int | None:
         return ({"*"} if names else set()) if not p.per_instance else names
 
     until_tags = p.until if isinstance(p.until, frozenset) else frozenset()
+    watched = {i.name for i in system.instances
+               if any(t.tags & (p.trigger | p.forbidden) for t in i.machine.transitions)}
     start = [(s, frozenset()) for s in ref.initial]
     dist = {n: 0 for n in start}
     queue = list(start)
@@ -232,10 +234,13 @@ def observer_distance(ref: Reference, p: NeverAfter) -> int | None:
             if armed & who(label, p.forbidden):
                 return dist[node] + 1
             trig = who(label, p.trigger)
-            reset = who(label, until_tags)
-            if not isinstance(p.until, frozenset):
-                reset = {n for n in armed if ref.holds(p.until, t, None if n == "*" else n)}
-            new = frozenset(trig | (armed - reset))
+            if isinstance(p.until, frozenset):
+                reset = who(label, until_tags)
+                if p.per_instance and reset - watched:
+                    reset = set(armed)  # an until step of an unwatched instance resets everyone
+                new = frozenset(trig | (armed - reset))  # triggering wins over resetting
+            else:  # until a state satisfies the expression, the state after the trigger included
+                new = frozenset(n for n in trig | armed if not ref.holds(p.until, t, None if n == "*" else n))
             nxt = (t, new)
             if nxt not in dist:
                 dist[nxt] = dist[node] + 1
