@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._compile import Compiled, Label, OutOfDomain, State, compile_system
@@ -311,15 +311,23 @@ def check(
             vacuity[k] = c.expr_fn(p.p, None)
     # vacuity: antecedents seen anywhere (checked after exploring, on the states found)
     need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
+    started = time.perf_counter()
+    deadline = started + budget.timeout if budget.timeout is not None else None
     ex = explore(c, budget=budget, keep_edges=need_edges, progress=progress, _watch=w)
     cov = ex.coverage()
     outcomes: list[Outcome] = []
     for k, p in enumerate(props):
+        if isinstance(p, (NeverAfter, LeadsTo)) and deadline is not None and time.perf_counter() >= deadline:
+            # --timeout bounds the whole run, not each property
+            outcomes.append(_outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,
+                                     f"not decided: timeout ({budget.timeout:g} s) reached before it was checked"))
+            continue
         if isinstance(p, NeverAfter):
-            outcomes.append(_check_never_after(c, p, budget, ex))
+            left = None if deadline is None else deadline - time.perf_counter()
+            outcomes.append(_check_never_after(c, p, replace(budget, timeout=left), ex))
             continue
         if isinstance(p, LeadsTo):
-            outcomes.append(_check_leads_to(ex, p, vacuity[k]))
+            outcomes.append(_check_leads_to(ex, p, vacuity[k], deadline))
             continue
         outcomes.append(_safety_outcome(ex, w, k, p, cov, vacuity.get(k)))
     if want_deadlock:
@@ -568,9 +576,27 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
 # --------------------------------------------------------------------------- leads_to
 
 
-def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) -> Outcome:
-    """Find a reachable p-state from which a fair execution avoids q forever (SCC analysis)."""
+def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool],
+                    deadline: float | None = None) -> Outcome:
+    """Find a reachable p-state from which a fair execution avoids q forever (SCC analysis);
+    inconclusive when *deadline* passes first."""
+    try:
+        return _leads_to(ex, p, p_fn, deadline)
+    except _OutOfTime:
+        return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, ex.coverage(), None,
+                        "not decided: timeout reached during the fair-cycle analysis")
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], deadline: float | None) -> Outcome:
     import networkx as nx
+
+    def tick() -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _OutOfTime
 
     c = ex.compiled
     cov = ex.coverage()
@@ -600,6 +626,8 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
 
     g = nx.DiGraph()
     for sid in range(len(states)):
+        if sid & 4095 == 0:
+            tick()
         if nq[sid]:
             g.add_node(sid)
             for label, tid in edges[sid]:
@@ -615,6 +643,7 @@ def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool]) 
         return taken
 
     def fair_core(nodes: set[int]) -> set[int] | None:
+        tick()
         if len(nodes) == 1:
             (only,) = nodes
             if not g.has_edge(only, only):
