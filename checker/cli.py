@@ -76,6 +76,7 @@ def _write_outputs(out: Path, report: Report, system: System | None, target: str
     notes: list[str] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
+        _remove_previous(out)
         path = out / "report.json"
         path.write_text(dumps(report_to_json(report, target=target)))
         written.append(path)
@@ -102,7 +103,29 @@ def _write_outputs(out: Path, report: Report, system: System | None, target: str
             files, more = writer(system, o, out_dir=out, stem=_slug(o.property))
             written += files
             notes += [n for n in more if n not in notes]
+    _record(out, written)
     return written, notes
+
+
+MANIFEST = ".statebound-files"
+
+
+def _remove_previous(out: Path) -> None:
+    """Delete what the previous check wrote into *out* (listed in its manifest), so that no stale
+    counterexample survives a run where the property now holds; nothing else is touched."""
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return
+    for name in manifest.read_text(encoding="utf-8").splitlines():
+        target = out / name
+        if name and "/" not in name and target.is_file():
+            target.unlink()
+    manifest.unlink()
+
+
+def _record(out: Path, written: list[Path]) -> None:
+    names = sorted({p.name for p in written if p.parent.resolve() == out.resolve()})
+    (out / MANIFEST).write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -112,6 +135,9 @@ def cli() -> None:
 
     TARGET names a function that returns a checker.System: path/to/file.py:function or
     package.module:function, e.g. models/phase3.py:before.
+
+    Exit codes: 0 all hold, 1 violated, 2 bad input, 3 inconclusive, 4 internal error.
+    Add --debug anywhere to see the traceback of an internal error.
     """
 
 
@@ -206,9 +232,10 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
         click.echo(json.dumps(doc, indent=2, default=str))
         return EXIT_OK
     click.echo(f"system {system.name}")
-    click.echo("parameters:")
-    for n, d in param_list:
-        click.echo(f"  {n} = {d!r}")
+    if param_list:
+        click.echo("parameters:")
+        for n, d in param_list:
+            click.echo(f"  {n} = {d!r}")
     click.echo(f"instances ({len(system.instances)}):")
     for inst in system.instances:
         role = "implementation" if inst.machine.implementation else "environment"
@@ -219,7 +246,7 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
             click.echo(f"      var {v.name}: {v.domain} = {init}{hidden}")
         for t in inst.machine.transitions:
             click.echo(f"      {_transition_text(t)}")
-    click.echo(f"properties ({len(system.properties)}):")
+    click.echo(f"properties ({len(system.properties) + (1 if system.check_deadlock else 0)}):")
     for p in system.properties:
         click.echo(f"  {p.name}  [{p.kind}]  {property_text(p)}")
     if system.check_deadlock:
@@ -286,12 +313,21 @@ def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: 
     return EXIT_OK
 
 
+def _json_errors(errors: list[str]) -> None:
+    """With --format json, bad input still gives a JSON document on stdout."""
+    click.echo(json.dumps({"statebound": 1, "exit_code": EXIT_INPUT, "properties": [], "errors": errors}, indent=2))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
+    if not args:
+        click.echo(cli.get_help(click.Context(cli, info_name="statebound")))
+        return EXIT_OK
+    as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, args[1:] + [""]))
     try:
         result = cli.main(args=args, prog_name="statebound", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -301,9 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except click.ClickException as exc:
         _err(exc.format_message().replace("\n", " "))
+        if as_json:
+            _json_errors([exc.format_message().replace("\n", " ")])
         return EXIT_INPUT
     except UserError as err:
         _err(str(err))
+        if as_json:
+            _json_errors(list(err.lines))
         return EXIT_INPUT
     except KeyboardInterrupt:
         _err("interrupted")

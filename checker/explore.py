@@ -426,12 +426,17 @@ def _never_after_story(c: Compiled, p: NeverAfter, labels: list[Label]) -> str:
         if names and (not p.per_instance or culprits & set(names)):
             trigger_at = k + 1
             break
-    head = f"step {trigger_at} is tagged {'/'.join(sorted(p.trigger))}" if trigger_at else "a trigger happened"
+    def carrier(k: int, tags: frozenset[str]) -> str:
+        hits = [f"{i}: {t.name}" for i, t in c.label_transitions(labels[k]) if t.tags & tags]
+        return f" ({', '.join(hits)})" if hits else ""
+
+    head = (f"step {trigger_at}{carrier(trigger_at - 1, p.trigger)} is tagged {'/'.join(sorted(p.trigger))}"
+            if trigger_at else "a trigger happened")
     if isinstance(p.until, frozenset):
         until = f", with no {'/'.join(sorted(p.until))} between" if p.until else ""
     else:
         until = f", and {to_text(p.until)} never held between"
-    return f"{head}; step {last} is tagged {'/'.join(sorted(p.forbidden))}{until}"
+    return f"{head}; step {last}{carrier(last - 1, p.forbidden)} is tagged {'/'.join(sorted(p.forbidden))}{until}"
 
 
 def _tagged(c: Compiled, label: Label, tags: frozenset[str]) -> list[str]:

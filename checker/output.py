@@ -211,7 +211,8 @@ def property_text(p: Property) -> str:
 def _breaking_state(o: Outcome, p: Property | None, system: System | None) -> str:
     if o.trace is None:
         return ""
-    final = dict(o.trace.states[-1])
+    before = o.kind == "step" and "before-condition" in o.message and len(o.trace.states) > 1
+    final = dict(o.trace.states[-2] if before else o.trace.states[-1])
     refs = _prop_refs(p)
     keys: list[tuple[str, str]] = []
     step_inst = [i for i, _ in ([(o.trace.steps[-1].instance, "")] + list(o.trace.steps[-1].receivers))] if o.trace.steps else []
@@ -239,9 +240,10 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         except KeyError:
             prop = None
     mark = {"holds": "ok  ", "violated": "FAIL", "inconclusive": "??  "}[str(o.verdict)]
-    length = f", {len(o.trace)} step{'' if len(o.trace) == 1 else 's'}" if o.trace is not None and o.verdict is Verdict.VIOLATED else ""
-    if o.trace is not None and o.trace.is_lasso and o.verdict is Verdict.VIOLATED:
-        length += " (lasso)"
+    length = ""
+    if o.trace is not None and o.verdict is Verdict.VIOLATED:
+        n = len(o.trace)
+        length = f", {'lasso of ' if o.trace.is_lasso else ''}{n} step{'' if n == 1 else 's'}"
     lines = [f"{mark} {o.property}  {o.verdict} ({o.kind}{length})"]
     if prop is not None and (o.verdict is not Verdict.HOLDS or verbose_holds):
         lines.append(f"     rule: {property_text(prop)}")
@@ -251,7 +253,8 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         lines.append(f"     violated: {o.property}: {o.message}")
         state = _breaking_state(o, prop, system)
         if state:
-            lines.append(f"     in the state: {state}")
+            where = "the state before the last step" if o.kind == "step" and "before-condition" in o.message else "the last state"
+            lines.append(f"     in {where}: {state}")
     elif o.message and o.verdict is not Verdict.HOLDS:
         lines.append(f"     {o.message}")
     for w in o.warnings:
@@ -266,7 +269,8 @@ def format_report(report: Report, *, system: System | None = None, target: str =
     lines = [f"statebound check {target or report.system}" + (f"  [{params}]" if params else "")]
     status = "complete" if cov.complete else f"INCOMPLETE: {cov.stopped}"
     lines.append(
-        f"explored {cov.states:,} states, {cov.steps:,} steps, depth {cov.depth} in {cov.seconds:.2f} s ({status})"
+        f"explored {cov.states:,} state{'' if cov.states == 1 else 's'}, {cov.steps:,} step{'' if cov.steps == 1 else 's'}, "
+        f"depth {cov.depth} in {cov.seconds:.2f} s ({status})"
     )
     traces = [o.trace for o in report.outcomes if o.verdict is Verdict.VIOLATED and o.trace is not None]
     shared = bool(traces) and all(t.states[0] == traces[0].states[0] for t in traces)

@@ -30,7 +30,7 @@ def test_a_violated_invariant_exits_1_with_the_shortest_counterexample(capsys, t
     assert "FAIL not-all-on  violated (always, 2 steps)" in out
     assert "1. lamp0: switch_on" in out and "2. lamp1: switch_on" in out
     assert "lamp1: Off -> On" in out
-    assert "in the state: lamp0.state = On, lamp1.state = On" in out
+    assert "in the last state: lamp0.state = On, lamp1.state = On" in out
     assert err == ""
 
 
@@ -45,7 +45,7 @@ def test_params_are_typed_by_the_function_defaults(capsys, tmp_path):
     assert "[n=1, broken=true, mode=plain]" in out
     assert code == 1
     # a broken lamp never turns off again: a lasso that stutters in Broken, where nothing fair is enabled
-    assert "FAIL on-leads-to-off  violated (leads-to, 2 steps (lasso))" in out
+    assert "FAIL on-leads-to-off  violated (leads-to, lasso of 2 steps)" in out
     assert "-- then nothing fair is enabled: the execution may stay in this state forever --" in out
     assert "ok   deadlock-free" in out  # Broken everywhere is declared terminal
 
@@ -231,3 +231,31 @@ def test_an_itf_lasso_records_where_it_loops(capsys, tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     trace = {p["name"]: p for p in report["properties"]}["on-leads-to-off"]["trace"]
     assert trace["loop"] == 2 and trace["length"] == 2
+
+
+def test_a_new_check_removes_the_counterexamples_of_the_previous_one(capsys, tmp_path):
+    mine = tmp_path / "notes.txt"
+    mine.write_text("keep me")
+    assert run(capsys, "check", target("lamps"), "--out", str(tmp_path))[0] == 1
+    assert (tmp_path / "not-all-on.itf.json").exists()
+    assert run(capsys, "check", target("safe"), "--out", str(tmp_path))[0] == 0
+    assert not (tmp_path / "not-all-on.itf.json").exists()
+    assert not list(tmp_path.glob("not-all-on-*"))
+    assert mine.read_text() == "keep me"  # only what statebound wrote is removed
+    assert json.loads((tmp_path / "report.json").read_text())["system"] == "safe"
+
+
+def test_bad_input_with_json_format_still_prints_a_json_document(capsys):
+    code, out, err = run(capsys, "check", target("malformed"), "--format", "json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["exit_code"] == 2 and doc["properties"] == []
+    assert "lamp/transition 'peek': there is no instance 'lamb'; did you mean 'lamp'?" in doc["errors"]
+    assert err.startswith("statebound: error: ")
+
+
+def test_no_arguments_prints_the_help(capsys):
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "Usage: statebound [OPTIONS] COMMAND [ARGS]..." in out
+    assert "check" in out and "diagram" in out and "list" in out
