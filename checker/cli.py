@@ -291,7 +291,8 @@ def _transition_json(t: Any) -> dict[str, Any]:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT) / "diagrams",
               show_default=True)
 @click.option("--property", "prop", default=None, metavar="NAME",
-              help="For --view sequence (and highlighting): draw this property's counterexample or witness.")
+              help="Draw this property's counterexample or witness: as a sequence (--view sequence) "
+                   "or highlighted on each machine it touches (--view machine).")
 def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None) -> int:
     """Draw TARGET's machines, system, state graph or a trace."""
     import diagrams

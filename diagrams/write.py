@@ -104,7 +104,8 @@ def write_view(
     out_dir : Path
         Created if needed.
     trace : Trace, optional
-        Required by the ``sequence`` view.
+        Required by the ``sequence`` view; with the ``machine`` view, each instance the trace
+        touches is drawn with the trace highlighted (``machine-<instance>``).
 
     Returns
     -------
@@ -123,7 +124,11 @@ def write_view(
     out_dir = Path(out_dir)
     files: list[Path] = []
     notes: list[str] = []
-    if view == "machine":
+    if view == "machine" and trace is not None:
+        # with a trace: each instance it touches, with the trace drawn on its machine
+        for name in touched_instances(trace) or tuple(i.name for i in system.instances):
+            _emit(highlight(system, name, trace), out_dir / f"machine-{_safe(name)}", (fmt,), files, notes)
+    elif view == "machine":
         for stem, graph in machine_graphs(system):
             _emit(graph, out_dir / stem, (fmt,), files, notes)
     elif view == "system":

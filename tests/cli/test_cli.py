@@ -259,3 +259,13 @@ def test_no_arguments_prints_the_help(capsys):
     assert code == 0
     assert "Usage: statebound [OPTIONS] COMMAND [ARGS]..." in out
     assert "check" in out and "diagram" in out and "list" in out
+
+
+def test_diagram_with_a_property_highlights_the_counterexample_on_the_machines(capsys, tmp_path):
+    code, out, _ = run(capsys, "diagram", target("lamps"), "--view", "machine", "--property", "not-all-on",
+                       "--format", "dot", "--out", str(tmp_path))
+    assert code == 0
+    files = sorted(Path(line).name for line in out.splitlines())
+    assert files == ["machine-lamp0.dot", "machine-lamp1.dot"]
+    plain = run(capsys, "diagram", target("lamps"), "--view", "machine", "--format", "dot", "--out", str(tmp_path / "plain"))
+    assert (tmp_path / "machine-lamp1.dot").read_text() != Path(plain[1].splitlines()[0]).read_text()
