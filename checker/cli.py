@@ -161,6 +161,9 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
               max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples."""
+    ctx = click.get_current_context()
+    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
+        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
     system = load_system(target, params)
     budget = Budget(max_states=max_states, max_depth=max_depth, timeout=timeout)
     progress = _Progress(sys.stderr.isatty() and fmt == "text")

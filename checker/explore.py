@@ -573,7 +573,8 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
         return _outcome(p.name, p.kind, Verdict.VIOLATED, cov, tr, _never_after_story(c, p, labels))
     if not complete:
         return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,
-                        f"not decided: {stopped} after {len(nodes)} observer states")
+                        f"not decided: {stopped} after {len(nodes)} states of the system composed with the "
+                        "rule's observer (which remembers triggers, so it needs more states than the system)")
     warnings = [] if triggered else [f"holds vacuously: no step tagged {', '.join(sorted(p.trigger))} is ever taken"]
     return _outcome(p.name, p.kind, Verdict.HOLDS, cov, None, "", warnings)
 

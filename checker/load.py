@@ -181,6 +181,12 @@ def load_system(target: str, params: Sequence[str] = ()) -> System:
     """
     fn = load_function(target)
     kwargs = parse_params(fn, params, target=target)
+    missing = [n for n, p in signature_params(fn).items() if p.default is inspect.Parameter.empty and n not in kwargs]
+    if missing:
+        raise InputError(
+            f"TARGET {target!r}: parameter {missing[0]!r} has no default; pass --param {missing[0]}=VALUE "
+            "or give it a default in the model function (defaults also type --param values)"
+        )
     try:
         system = fn(**kwargs)
     except UserError:

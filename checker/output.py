@@ -107,6 +107,8 @@ def to_itf(trace: Trace, *, system: str, prop: str, params: tuple[tuple[str, Any
     }
     if loop is not None:
         doc["loop"] = loop if loop < len(trace.steps) else len(states) - 1
+        if loop < len(trace.steps):  # the step from the last state back to states[loop]
+            doc["#meta"]["loop-action"] = trace.steps[-1].label
     return doc
 
 

@@ -122,6 +122,9 @@ def build(
         problems.append(f"without={w!r}: not a safeguard; use some of {', '.join(SAFEGUARDS)}")
     if chats < 0:
         problems.append(f"chats={chats}: must be >= 0")
+    elif chats == 0 and not experience and not guide:
+        problems.append("chats=0 with neither experience nor guide: no component owns a socket; "
+                        "keep chats >= 1 or turn on experience or guide")
     if retries < 1:
         problems.append(f"retries={retries}: must be >= 1")
     if logins < 1:

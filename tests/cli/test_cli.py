@@ -269,3 +269,12 @@ def test_diagram_with_a_property_highlights_the_counterexample_on_the_machines(c
     assert files == ["machine-lamp0.dot", "machine-lamp1.dot"]
     plain = run(capsys, "diagram", target("lamps"), "--view", "machine", "--format", "dot", "--out", str(tmp_path / "plain"))
     assert (tmp_path / "machine-lamp1.dot").read_text() != Path(plain[1].splitlines()[0]).read_text()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check", f"{FIXTURES}:lamps", "--no-out", "--out", "x"], "statebound: error: --out and --no-out: choose one (--no-out writes no files)"),
+    (["check", f"{FIXTURES}:needs_k"], f"statebound: error: TARGET '{FIXTURES}:needs_k': parameter 'k' has no default; pass --param k=VALUE or give it a default in the model function (defaults also type --param values)"),
+])
+def test_more_bad_inputs(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and err == message + "\n" and out == ""
