@@ -67,10 +67,7 @@ class Compiled:
         self.guards: list[Callable[[State], bool]] = [
             self.expr_fn(a.transition.guard, a.inst.name) for a in self.actions
         ]
-        self._writes: dict[tuple[int, str], Callable[[State], tuple[tuple[int, Any], ...]]] = {}
-        self._recv_guard: dict[tuple[int, str], Callable[[State], bool]] = {}
         self.successors: Callable[[State], list[tuple[Label, State]]] = self._gen_successors()
-        self.fair = [a.transition.fair for a in self.actions]
         self.control_slots = frozenset(
             system.slot_of(inst.name, inst.machine.control)
             for inst in system.instances
@@ -120,28 +117,6 @@ class Compiled:
                 parts.append(f"s[{k}]")
         return "(" + ", ".join(parts) + ",)"
 
-    def writes(self, i: int, t: Transition) -> Callable[[State], tuple[tuple[int, Any], ...]]:
-        """A function giving the (slot, value) pairs *t* of instance *i* writes."""
-        key = (i, t.name)
-        fn = self._writes.get(key)
-        if fn is None:
-            inst = self.instances[i]
-            items = [
-                f"({self.system.slot_of(inst.name, var)}, {self._value_source(inst, t, var, value)})"
-                for var, value in t.updates
-            ]
-            fn = eval("lambda s: (" + "".join(x + ", " for x in items) + ")", self._ns)  # noqa: S307
-            self._writes[key] = fn
-        return fn
-
-    def receiver_guard(self, i: int, t: Transition) -> Callable[[State], bool]:
-        key = (i, t.name)
-        fn = self._recv_guard.get(key)
-        if fn is None:
-            fn = self.expr_fn(t.guard, self.instances[i].name)
-            self._recv_guard[key] = fn
-        return fn
-
     # ------------------------------------------------------------------ successors
 
     def _gen_successors(self) -> Callable[[State], list[tuple[Label, State]]]:
@@ -153,7 +128,9 @@ class Compiled:
                 self._broadcast_fn(a)
                 lines.append(f"        out.extend(_b{a.index}(s))")
             else:
-                lines.append(f"        app(({a.index}, {self._tuple_source(a.inst, a.transition)}))")
+                source = self._tuple_source(a.inst, a.transition)
+                self._ns[f"_a{a.index}"] = eval("lambda s: " + source, self._ns)  # noqa: S307
+                lines.append(f"        app(({a.index}, {source}))")
         lines.append("    return out")
         exec("\n".join(lines), self._ns)  # noqa: S102 - our own generated code
         return self._ns["successors"]  # type: ignore[no-any-return]
@@ -217,10 +194,6 @@ class Compiled:
             for v in inst.machine.variables:
                 choices.append(v.initial_values)
         return [tuple(c) for c in itertools.product(*choices)]
-
-    def enabled(self, s: State) -> list[int]:
-        """Indices of the actions enabled in *s*."""
-        return [a.index for a, g in zip(self.actions, self.guards) if g(s)]
 
     def label_parts(self, label: Label) -> tuple[Action, tuple[tuple[str, str], ...]]:
         """The sending action and the receivers ((instance, transition) names) of a step."""
@@ -291,8 +264,7 @@ class Compiled:
                     for lab, t in self._ns[f"_b{a.index}"](s):
                         yield lab, t
                 else:
-                    fn = eval("lambda s: " + self._tuple_source(a.inst, a.transition), self._ns)  # noqa: S307
-                    yield a.index, fn(s)
+                    yield a.index, self._ns[f"_a{a.index}"](s)
             except OutOfDomain as err:
                 yield a.index, err
 

@@ -10,15 +10,15 @@ import json
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import InputError, ModelError, StateboundError, UserError
+from .errors import InputError, ModelError, UserError
 from .explore import Budget, check
-from .load import load_function, load_system, parse_params, signature_params
+from .load import load_function, load_system, signature_params
 from .machine import System
 from .output import dumps, format_report, format_trace, property_text, report_to_json, to_itf
 from .result import Report, Verdict
@@ -88,22 +88,18 @@ def _write_outputs(out: Path, report: Report, system: System | None, target: str
             written.append(path)
     except OSError as err:
         raise InputError(f"--out {str(out)!r}: cannot write: {err.strerror}; choose a writable directory") from None
-    if system is not None and any(o.verdict is Verdict.VIOLATED and o.trace is not None for o in report.outcomes):
-        try:
+    try:
+        if system is not None and any(o.verdict is Verdict.VIOLATED and o.trace is not None for o in report.outcomes):
             import diagrams
-        except ImportError as err:  # pragma: no cover - diagrams ships with statebound
-            notes.append(f"diagrams not written: {err}")
-            return written, notes
-        writer: Callable[..., tuple[list[Path], list[str]]] | None = getattr(diagrams, "write_counterexample", None)
-        if writer is None:
-            return written, notes
-        for o in report.outcomes:
-            if o.trace is None or o.verdict is not Verdict.VIOLATED:
-                continue
-            files, more = writer(system, o, out_dir=out, stem=_slug(o.property))
-            written += files
-            notes += [n for n in more if n not in notes]
-    _record(out, written)
+
+            for o in report.outcomes:
+                if o.trace is None or o.verdict is not Verdict.VIOLATED:
+                    continue
+                files, more = diagrams.write_counterexample(system, o, out_dir=out, stem=_slug(o.property))
+                written += files
+                notes += [n for n in more if n not in notes]
+    finally:
+        _record(out, written)
     return written, notes
 
 
@@ -209,8 +205,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
 def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
     """Show TARGET's parameters, instances, transitions and properties."""
     fn = load_function(target)
-    parse_params(fn, params, target=target)
-    system = load_system(target, params)
+    system = load_system(target, params, fn=fn)
     sig = signature_params(fn)
     import inspect
 
@@ -352,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
-    except (StateboundError, Exception) as err:  # noqa: BLE001 - the last line of defence
+    except Exception as err:  # noqa: BLE001 - the last line of defence
         if debug:
             traceback.print_exc()
         _err(f"internal error: {type(err).__name__}: {err}")

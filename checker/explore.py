@@ -59,10 +59,6 @@ class Exploration:
         self.seconds = 0.0
         self.fired: set[Label] = set()
 
-    @property
-    def reachable(self) -> frozenset[State]:
-        return frozenset(self.index)
-
     def path(self, sid: int) -> tuple[list[State], list[Label]]:
         """States and step labels of the BFS (shortest) path from an initial state to *sid*."""
         states = [self.states[sid]]

@@ -317,13 +317,7 @@ def is_in(expr: Operand, *values: Value) -> Op:
 
 def count(*exprs: Operand | Iterable[Operand]) -> Op:
     """How many of the boolean *exprs* are true (an integer expression)."""
-    flat: list[Expr] = []
-    for e in exprs:
-        if isinstance(e, (Expr, bool, int, str)):
-            flat.append(lit(e))
-        else:
-            flat.extend(lit(x) for x in e)
-    return Op("count", tuple(flat))
+    return Op("count", tuple(_flatten(exprs)))
 
 
 def prev(expr: Operand) -> Op:

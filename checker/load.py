@@ -169,7 +169,7 @@ def parse_params(fn: Callable[..., Any], pairs: Sequence[str], *, target: str = 
     return out
 
 
-def load_system(target: str, params: Sequence[str] = ()) -> System:
+def load_system(target: str, params: Sequence[str] = (), *, fn: Callable[..., Any] | None = None) -> System:
     """Build the System that *target* names, with ``key=value`` *params*.
 
     Raises
@@ -179,7 +179,8 @@ def load_system(target: str, params: Sequence[str] = ()) -> System:
     ModelError
         The model is malformed (all problems listed).
     """
-    fn = load_function(target)
+    if fn is None:
+        fn = load_function(target)
     kwargs = parse_params(fn, params, target=target)
     missing = [n for n, p in signature_params(fn).items() if p.default is inspect.Parameter.empty and n not in kwargs]
     if missing:

@@ -132,9 +132,8 @@ class Machine:
         if problems:
             raise ModelError(problems)
         if self.control is None:
-            names = [v.name for v in self.variables]
             enums = [v.name for v in self.variables if isinstance(v.domain, Enum)]
-            chosen = "state" if "state" in names else (enums[0] if enums else None)
+            chosen = "state" if "state" in enums else (enums[0] if enums else None)
             object.__setattr__(self, "control", chosen)
 
     def variable(self, name: str) -> Var | None:
@@ -199,13 +198,14 @@ class System:
         object.__setattr__(self, "params", tuple(self.params))
         if self.terminal is not None:
             object.__setattr__(self, "terminal", lit(self.terminal))
-        slots = tuple((i.name, v.name) for i in insts for v in i.machine.variables)
+        ok = [i for i in insts if isinstance(i, Instance) and isinstance(i.machine, Machine)]
+        slots = tuple((i.name, v.name) for i in ok for v in i.machine.variables)
         object.__setattr__(self, "slots", slots)
         index: dict[tuple[str, str], int] = {}
         for k, s in enumerate(slots):
             index.setdefault(s, k)
         object.__setattr__(self, "_index", index)
-        object.__setattr__(self, "_by_name", {i.name: i for i in insts})
+        object.__setattr__(self, "_by_name", {i.name: i for i in ok})
         problems = list(_system_problems(self))
         if problems:
             raise ModelError(problems)
@@ -224,13 +224,6 @@ class System:
     def slot_of(self, instance: str, variable: str) -> int:
         """Index in the state tuple of *instance*'s *variable*."""
         return self._index[(instance, variable)]
-
-    def domain(self, k: int) -> Domain:
-        """Domain of state slot *k*."""
-        inst, var = self.slots[k]
-        v = self._by_name[inst].machine.variable(var)
-        assert v is not None
-        return v.domain
 
     def resolve(self, ref: Ref, self_instance: str | None) -> tuple[str, Domain]:
         """(display name, domain) of *ref*; raises TypeProblem with a suggestion if unknown."""
@@ -445,6 +438,8 @@ def _system_problems(s: System) -> Iterator[Problem]:
     emitted: dict[str, list[str]] = {}
     received: dict[str, list[str]] = {}
     for inst in s.instances:
+        if not (isinstance(inst, Instance) and isinstance(inst.machine, Machine)):
+            continue  # reported above
         m = inst.machine
         variables = {v.name: v for v in m.variables}
         for t in m.transitions:

@@ -8,7 +8,7 @@ from typing import Any
 from .expr import Ref, refs_of, to_text
 from .machine import System
 from .property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
-from .result import Outcome, Report, Trace, Verdict
+from .result import Outcome, Report, Trace, Verdict, _show
 
 __all__ = ["report_to_json", "trace_to_json", "to_itf", "format_report", "format_trace", "format_outcome"]
 
@@ -119,10 +119,6 @@ def dumps(doc: Any) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def _show(v: Any) -> str:
-    return ("true" if v else "false") if isinstance(v, bool) else str(v)
-
-
 def _initial_lines(trace: Trace, indent: str) -> list[str]:
     init = [f"{i}.{v} = {_show(x)}" for (i, v), x in trace.states[0]]
     if len(init) <= 4:
@@ -210,10 +206,15 @@ def property_text(p: Property) -> str:
     return f"{to_text(p.p)} leads to {to_text(p.q)}"
 
 
+def _broke_before(o: Outcome) -> bool:
+    """A step rule broken by the state before the step (explore words its message that way)."""
+    return o.kind == "step" and o.message.endswith("breaks the rule's before-condition")
+
+
 def _breaking_state(o: Outcome, p: Property | None, system: System | None) -> str:
     if o.trace is None:
         return ""
-    before = o.kind == "step" and "before-condition" in o.message and len(o.trace.states) > 1
+    before = _broke_before(o) and len(o.trace.states) > 1
     final = dict(o.trace.states[-2] if before else o.trace.states[-1])
     refs = _prop_refs(p)
     keys: list[tuple[str, str]] = []
@@ -255,7 +256,7 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         lines.append(f"     violated: {o.property}: {o.message}")
         state = _breaking_state(o, prop, system)
         if state:
-            where = "the state before the last step" if o.kind == "step" and "before-condition" in o.message else "the last state"
+            where = "the state before the last step" if _broke_before(o) else "the last state"
             lines.append(f"     in {where}: {state}")
     elif o.message and o.verdict is not Verdict.HOLDS:
         lines.append(f"     {o.message}")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import TypeProblem
 from .errors import Problem, suggest
-from .expr import TRUE, Expr, Op, Operand, lit, refs_of, walk
+from .expr import TRUE, Expr, Op, Operand, lit, walk
 
 if TYPE_CHECKING:
     from .machine import System
@@ -248,8 +248,3 @@ def antecedent(expr: Expr) -> Expr | None:
     if isinstance(expr, Op) and expr.op == "implies":
         return expr.args[0]
     return None
-
-
-def local_refs(expr: Expr) -> bool:
-    """True when *expr* reads a variable of *self*."""
-    return any(r.instance is None for r in refs_of(expr))
