@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -41,3 +42,13 @@ import sys  # noqa: E402
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # here, not in tests/diagrams/conftest.py: pytest only reads options from the root conftest
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the expected .dot/.mmd files of tests/diagrams/golden instead of comparing",
+    )

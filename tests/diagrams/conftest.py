@@ -10,15 +10,6 @@ import pytest
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden",
-        action="store_true",
-        default=False,
-        help="rewrite the expected .dot/.mmd files of tests/diagrams/golden instead of comparing",
-    )
-
-
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """``golden(name, text)``: compare *text* with ``golden/<name>`` (or rewrite it)."""
