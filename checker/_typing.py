@@ -80,7 +80,7 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         return BOOL
     if op in ("==", "!="):
         a, b = (infer(x, lookup) for x in args)
-        _comparable(a, b, args, lookup)
+        _comparable(a, b, args)
         return BOOL
     if op in ("<", "<=", ">", ">="):
         for x in args:
@@ -111,7 +111,7 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         a, b = infer(args[1], lookup), infer(args[2], lookup)
         if a.kind == "int" and b.kind == "int":
             return Type("int", min(a.lo, b.lo), max(a.hi, b.hi))
-        _comparable(a, b, args[1:], lookup)
+        _comparable(a, b, args[1:])
         # The type of an ite() must cover BOTH branches: the engine skips the domain check of an
         # update whose type fits its variable, so returning only one branch's values let
         # ite(c, "Bogus", "a") or ite(c, enum_x, enum_y) store a value outside the domain
@@ -129,7 +129,7 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
     if op == "in":
         t = infer(args[0], lookup)
         for v in args[1:]:
-            _comparable(t, infer(v, lookup), (args[0], v), lookup)
+            _comparable(t, infer(v, lookup), (args[0], v))
         return BOOL
     if op == "prev":
         return infer(args[0], lookup)
@@ -146,7 +146,7 @@ def _op_name(op: str) -> str:
     return {"not": "'~'", "and": "'&'", "or": "'|'", "implies": "implies()"}[op]
 
 
-def _comparable(a: Type, b: Type, args: tuple[Expr, ...], lookup: Lookup) -> None:
+def _comparable(a: Type, b: Type, args: tuple[Expr, ...]) -> None:
     if a.kind == "str" and b.kind == "enum":
         a, b = b, a
         args = (args[1], args[0])

@@ -299,8 +299,7 @@ def check(
         elif isinstance(p, OnStep):
             fns = {
                 inst.name: (c.expr_fn(p.before, inst.name), c.step_fn(p.after, inst.name))
-                for inst in system.instances
-                if any(t.tags & p.tags for t in inst.machine.transitions)
+                for inst in system.tagged_instances(p.tags)
             }
             w.step_checks.append((k, p.tags, fns))
         elif isinstance(p, LeadsTo):
@@ -463,7 +462,7 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
         succ = c.successors
         decode = _identity
     if p.per_instance:
-        watched = [i.name for i in system.instances if any(t.tags & (p.trigger | p.forbidden) for t in i.machine.transitions)]
+        watched = [i.name for i in system.tagged_instances(p.trigger | p.forbidden)]
     else:
         watched = ["*"]
     pos = {n: k for k, n in enumerate(watched)}
@@ -683,14 +682,15 @@ def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], deadli
             if m not in bad:
                 bad.add(m)
                 queue.append(m)
-    start = next((sid for sid in range(len(states)) if sid in bad and p_fn(states[sid])), None)
-    seen_p = any(p_fn(s) for s in states)
+    pv = [p_fn(s) for s in states]  # p in each state, evaluated once
+    start = next((sid for sid in range(len(states)) if sid in bad and pv[sid]), None)
+    seen_p = any(pv)
     cov = Coverage(states=cov.states, steps=cov.steps, depth=cov.depth, seconds=cov.seconds + time.perf_counter() - started,
                    complete=True, unfired=cov.unfired)
     if start is None:
         warnings = [] if seen_p else [f"holds vacuously: no reachable state satisfies {to_text(p.p)}"]
         return _outcome(p.name, p.kind, Verdict.HOLDS, cov, None, "", warnings)
-    stop = _shortest_stopping_lasso(ex, p_fn, nq, ends, g)
+    stop = _shortest_stopping_lasso(ex, pv, ends, g)
     prefix_states, prefix_labels = ex.path(start)
     # the fair end that makes the shortest lasso: stopping costs nothing, a cycle costs its length
     dist: dict[int, int] = {start: 0}
@@ -760,7 +760,7 @@ def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], deadli
                     "repeat forever, fairly, and the goal never holds")
 
 
-def _shortest_stopping_lasso(ex: Exploration, p_fn: Callable[[State], bool], nq: list[bool],
+def _shortest_stopping_lasso(ex: Exploration, pv: list[bool],
                              ends: dict[int, set[int] | None], g: Any) -> tuple[int, int, int] | None:
     """(length, p-state, stopping state) of the shortest lasso that ends by stopping (no fair
     transition enabled, the goal never holding), or None: one backward search from every such
@@ -780,7 +780,7 @@ def _shortest_stopping_lasso(ex: Exploration, p_fn: Callable[[State], bool], nq:
                 queue.append(m)
     best: tuple[int, int, int] | None = None
     for sid, d in enumerate(ex.depth):
-        if sid in h and (best is None or d + h[sid] < best[0]) and p_fn(ex.states[sid]):
+        if sid in h and (best is None or d + h[sid] < best[0]) and pv[sid]:
             best = (d + h[sid], sid, target[sid])
     return best
 

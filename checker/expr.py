@@ -35,6 +35,7 @@ __all__ = [
     "FALSE",
     "walk",
     "refs_of",
+    "uses_prev",
     "to_text",
 ]
 
@@ -379,6 +380,11 @@ def walk(expr: Expr) -> Iterator[Expr]:
         yield node
         if isinstance(node, Op):
             stack.extend(reversed(node.args))
+
+
+def uses_prev(expr: Expr) -> bool:
+    """True when *expr* reads the state before a step (``prev``), which only step rules may."""
+    return any(isinstance(n, Op) and n.op == "prev" for n in walk(expr))
 
 
 def refs_of(expr: Expr) -> tuple[Ref, ...]:

@@ -35,7 +35,7 @@ def _import_file(path: Path, target: str) -> Any:
         sys.path.insert(0, str(root))
     name = ".".join(parts)
     if len(parts) > 1:
-        return _import_module(name, target, path)
+        return _import_module(name, target)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise InputError(f"{target}: cannot load {str(path)!r} as Python; give a .py file", path=str(path))
@@ -53,7 +53,7 @@ def _import_file(path: Path, target: str) -> Any:
     return module
 
 
-def _import_module(name: str, target: str, path: Path | None = None) -> Any:
+def _import_module(name: str, target: str) -> Any:
     try:
         return importlib.import_module(name)
     except UserError:

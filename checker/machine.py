@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import Type, TypeProblem, infer, type_of_domain
 from .errors import ModelError, Problem, suggest
-from .expr import TRUE, Domain, Enum, Expr, Int, Op, Operand, Ref, Var, lit, refs_of, to_text, walk
+from .expr import TRUE, Domain, Enum, Expr, Int, Operand, Ref, Var, lit, refs_of, to_text, uses_prev
 
 if TYPE_CHECKING:
     from .property import Property
@@ -257,6 +257,10 @@ class System:
         """Static type of *expr* read by *self_instance*; raises TypeProblem."""
         return infer(expr, lambda r: self.resolve(r, self_instance))
 
+    def tagged_instances(self, tags: frozenset[str]) -> list[Instance]:
+        """Instances with some transition tagged with one of *tags*, in declaration order."""
+        return [i for i in self.instances if any(t.tags & tags for t in i.machine.transitions)]
+
     def tags(self) -> frozenset[str]:
         """Every tag used by some transition."""
         return frozenset(t for i in self.instances for tr in i.machine.transitions for t in tr.tags)
@@ -355,7 +359,7 @@ def _machine_problems(m: Machine) -> Iterator[Problem]:
             yield Problem(where=where, what="a receiving transition cannot emit", fix="broadcasts do not chain; emit from a transition of its own")
         if t.on is not None and t.fair is not None:
             yield Problem(where=where, what="a receiving transition cannot be fair", fix="make the emitting transition fair instead")
-        if any(isinstance(n, Op) and n.op == "prev" for e in t.expressions() for n in walk(e)):
+        if any(uses_prev(e) for e in t.expressions()):
             yield Problem(where=where, what="uses prev(), which only a step property can read",
                           fix="guards and updates already read the state before the step; drop prev()")
         for r in (r for e in t.expressions() for r in refs_of(e)):

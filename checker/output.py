@@ -211,7 +211,7 @@ def _broke_before(o: Outcome) -> bool:
     return o.kind == "step" and o.message.endswith("breaks the rule's before-condition")
 
 
-def _breaking_state(o: Outcome, p: Property | None, system: System | None) -> str:
+def _breaking_state(o: Outcome, p: Property | None) -> str:
     if o.trace is None:
         return ""
     before = _broke_before(o) and len(o.trace.states) > 1
@@ -254,7 +254,7 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
         lines.append("     counterexample:")
         lines += format_trace(o.trace, indent="     ", initial=initial)
         lines.append(f"     violated: {o.property}: {o.message}")
-        state = _breaking_state(o, prop, system)
+        state = _breaking_state(o, prop)
         if state:
             where = "the state before the last step" if _broke_before(o) else "the last state"
             lines.append(f"     in {where}: {state}")

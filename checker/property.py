@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import TypeProblem
 from .errors import Problem, suggest
-from .expr import TRUE, Expr, Op, Operand, lit, walk
+from .expr import TRUE, Expr, Op, Operand, lit, uses_prev
 
 if TYPE_CHECKING:
     from .machine import System
@@ -50,7 +50,7 @@ def _name_problems(name: str) -> Iterator[Problem]:
 
 def _bool_problems(p: Property, label: str, expr: Expr, system: System, self_instance: str | None) -> Iterator[Problem]:
     where = f"property {p.name!r} {label}"
-    if label != "after" and any(isinstance(n, Op) and n.op == "prev" for n in walk(expr)):
+    if label != "after" and uses_prev(expr):
         yield Problem(where=where, what="uses prev(), which only means something after a step",
                       fix="use prev() and unchanged() in on_step(..., after=...)")
         return
@@ -85,7 +85,7 @@ def _unique(problems: Iterable[Problem]) -> Iterator[Problem]:
 
 
 def _tagged_instances(system: System, tags: frozenset[str]) -> list[str]:
-    return [i.name for i in system.instances if any(t.tags & tags for t in i.machine.transitions)]
+    return [i.name for i in system.tagged_instances(tags)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
