@@ -322,7 +322,7 @@ def check(
             outcomes.append(_check_never_after(c, p, replace(budget, timeout=left), ex))
             continue
         if isinstance(p, LeadsTo):
-            outcomes.append(_check_leads_to(ex, p, vacuity[k], deadline))
+            outcomes.append(_check_leads_to(ex, p, vacuity[k], cov, deadline))
             continue
         outcomes.append(_safety_outcome(ex, w, k, p, cov, vacuity.get(k)))
     if want_deadlock:
@@ -476,19 +476,18 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
     cache: dict[Label, tuple[list[int], list[int], list[int]]] = {}
 
     def classify(label: Label) -> tuple[list[int], list[int], list[int]]:
-        got = cache.get(label)
-        if got is None:
-            def where(tags: frozenset[str], *, reset: bool = False) -> list[int]:
-                names = _tagged(c, label, tags)
-                if not p.per_instance:
-                    return [0] if names else []
-                if reset and any(n not in pos for n in names):
-                    # an until step of an instance the observer does not watch (the session's
-                    # login, say) resets every watched instance
-                    return list(range(len(watched)))
-                return sorted({pos[n] for n in names if n in pos})
-            got = (where(p.trigger), where(p.forbidden), where(until_tags, reset=True) if until_tags else [])
-            cache[label] = got
+        """Which watched instances a step triggers, breaks and resets (cached by the caller's lookup)."""
+        def where(tags: frozenset[str], *, reset: bool = False) -> list[int]:
+            names = _tagged(c, label, tags)
+            if not p.per_instance:
+                return [0] if names else []
+            if reset and any(n not in pos for n in names):
+                # an until step of an instance the observer does not watch (the session's
+                # login, say) resets every watched instance
+                return list(range(len(watched)))
+            return sorted({pos[n] for n in names if n in pos})
+        got = (where(p.trigger), where(p.forbidden), where(until_tags, reset=True) if until_tags else [])
+        cache[label] = got
         return got
 
     start = tuple(False for _ in watched)
@@ -577,14 +576,14 @@ def _check_never_after(c: Compiled, p: NeverAfter, budget: Budget, ex: Explorati
 # --------------------------------------------------------------------------- leads_to
 
 
-def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool],
+def _check_leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], cov: Coverage,
                     deadline: float | None = None) -> Outcome:
     """Find a reachable p-state from which a fair execution avoids q forever (SCC analysis);
     inconclusive when *deadline* passes first."""
     try:
-        return _leads_to(ex, p, p_fn, deadline)
+        return _leads_to(ex, p, p_fn, cov, deadline)
     except _OutOfTime:
-        return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, ex.coverage(), None,
+        return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,
                         "not decided: timeout reached during the fair-cycle analysis")
 
 
@@ -592,7 +591,8 @@ class _OutOfTime(Exception):
     pass
 
 
-def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], deadline: float | None) -> Outcome:
+def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], cov: Coverage,
+              deadline: float | None) -> Outcome:
     import networkx as nx
 
     def tick() -> None:
@@ -600,7 +600,6 @@ def _leads_to(ex: Exploration, p: LeadsTo, p_fn: Callable[[State], bool], deadli
             raise _OutOfTime
 
     c = ex.compiled
-    cov = ex.coverage()
     started = time.perf_counter()
     if not ex.complete:
         return _outcome(p.name, p.kind, Verdict.INCONCLUSIVE, cov, None,

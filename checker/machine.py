@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Union
 
 from ._typing import Type, TypeProblem, infer, type_of_domain
 from .errors import ModelError, Problem, suggest
+from .property import as_tags
 from .expr import TRUE, Domain, Enum, Expr, Int, Operand, Ref, Var, lit, refs_of, to_text, uses_prev
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Transition:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "guard", lit(guard))
         object.__setattr__(self, "updates", tuple(norm))
-        object.__setattr__(self, "tags", frozenset((tags,) if isinstance(tags, str) else tags))
+        object.__setattr__(self, "tags", as_tags(tags))
         object.__setattr__(self, "fair", fair)
         object.__setattr__(self, "emit", emit)
         object.__setattr__(self, "on", on)

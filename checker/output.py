@@ -8,7 +8,7 @@ from typing import Any
 from .expr import Ref, refs_of, to_text
 from .machine import System
 from .property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
-from .result import Outcome, Report, Trace, Verdict, _show
+from .result import Outcome, Report, Trace, Verdict, show_value
 
 __all__ = ["report_to_json", "trace_to_json", "to_itf", "format_report", "format_trace", "format_outcome"]
 
@@ -120,7 +120,7 @@ def dumps(doc: Any) -> str:
 
 
 def _initial_lines(trace: Trace, indent: str) -> list[str]:
-    init = [f"{i}.{v} = {_show(x)}" for (i, v), x in trace.states[0]]
+    init = [f"{i}.{v} = {show_value(x)}" for (i, v), x in trace.states[0]]
     if len(init) <= 4:
         return [f"{indent}initial: " + ", ".join(init)]
     return [f"{indent}initial state:"] + [f"{indent}    {entry}" for entry in _wrap(init, 100 - len(indent) - 4)]
@@ -230,7 +230,7 @@ def _breaking_state(o: Outcome, p: Property | None) -> str:
             seen.append(k)
     if not seen:
         return ""
-    return ", ".join(f"{i}.{v} = {_show(final[(i, v)])}" for i, v in seen)
+    return ", ".join(f"{i}.{v} = {show_value(final[(i, v)])}" for i, v in seen)
 
 
 def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: bool = False,
@@ -268,7 +268,7 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
 def format_report(report: Report, *, system: System | None = None, target: str = "") -> list[str]:
     """The full text report: header, coverage, each property, the summary line."""
     cov = report.coverage
-    params = ", ".join(f"{k}={_show(v)}" for k, v in report.params)
+    params = ", ".join(f"{k}={show_value(v)}" for k, v in report.params)
     lines = [f"statebound check {target or report.system}" + (f"  [{params}]" if params else "")]
     status = "complete" if cov.complete else f"INCOMPLETE: {cov.stopped}"
     lines.append(

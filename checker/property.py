@@ -35,7 +35,8 @@ __all__ = [
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-def _tags(tags: str | Iterable[str]) -> frozenset[str]:
+def as_tags(tags: str | Iterable[str]) -> frozenset[str]:
+    """``"connect"`` or ``("connect", "retry")`` as a frozenset of tags."""
     return frozenset((tags,) if isinstance(tags, str) else tags)
 
 
@@ -220,7 +221,7 @@ def sometimes(name: str, expr: Operand) -> Sometimes:
 
 def on_step(name: str, tag: str | Iterable[str], *, before: Operand = TRUE, after: Operand = TRUE) -> OnStep:
     """A step rule: every step tagged *tag* starts in *before* and ends in *after*."""
-    return OnStep(name=name, tags=_tags(tag), before=lit(before), after=lit(after))
+    return OnStep(name=name, tags=as_tags(tag), before=lit(before), after=lit(after))
 
 
 def never_after(
@@ -232,9 +233,9 @@ def never_after(
     per_instance: bool = True,
 ) -> NeverAfter:
     """An observer rule: after *trigger*, no *forbidden* step until *until*."""
-    until_v: frozenset[str] | Expr = until if isinstance(until, Expr) else _tags(until)
+    until_v: frozenset[str] | Expr = until if isinstance(until, Expr) else as_tags(until)
     return NeverAfter(
-        name=name, trigger=_tags(trigger), forbidden=_tags(forbidden), until=until_v, per_instance=per_instance
+        name=name, trigger=as_tags(trigger), forbidden=as_tags(forbidden), until=until_v, per_instance=per_instance
     )
 
 

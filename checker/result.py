@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Verdict", "Change", "Step", "Trace", "Coverage", "Outcome", "Report", "StateValues"]
+__all__ = ["Verdict", "Change", "Step", "Trace", "Coverage", "Outcome", "Report", "StateValues", "show_value"]
 
 #: a state as ((instance, variable), value) pairs in system slot order
 StateValues = tuple[tuple[tuple[str, str], Any], ...]
@@ -31,10 +31,11 @@ class Change:
     def __str__(self) -> str:
         if self.control:
             return f"{self.instance}: {self.before} -> {self.after}"
-        return f"{self.instance}.{self.variable}: {_show(self.before)} -> {_show(self.after)}"
+        return f"{self.instance}.{self.variable}: {show_value(self.before)} -> {show_value(self.after)}"
 
 
-def _show(v: Any) -> str:
+def show_value(v: Any) -> str:
+    """A value as traces print it: ``true``/``false`` for booleans, else its text."""
     return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, explore
 from checker.expr import Value, refs_of
+from checker.result import show_value
 
 from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
@@ -29,10 +30,6 @@ __all__ = [
 
 #: the state-graph view draws at most this many states (dot slows down sharply beyond)
 MAX_GRAPH_STATES = 60
-
-
-def _show(v: Any) -> str:
-    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def _control_values(m: Machine) -> tuple[Value, ...]:
@@ -309,12 +306,12 @@ def _state_lines(system: System, state: tuple[Any, ...]) -> tuple[str, ...]:
             val = state[k]
             k += 1
             if v.name == m.control:
-                head = _show(val)
+                head = show_value(val)
             elif isinstance(val, bool):
                 if val:
                     parts.append(v.name)
             else:
-                parts.append(f"{v.name}={_show(val)}")
+                parts.append(f"{v.name}={show_value(val)}")
         line = f"{inst.name}: {head}" if head else f"{inst.name}:"
         if parts:
             line += (" " if head else " ") + ("(" + ", ".join(parts) + ")" if head else ", ".join(parts))
@@ -406,8 +403,8 @@ def from_trace(system: System, trace: Trace, *, outcome: Outcome | None = None) 
     lifelines = []
     for inst in system.instances:
         ctrl = inst.machine.control
-        start = _show(_value(trace.states[0], inst.name, ctrl)) if ctrl else ""
-        end = _show(_value(trace.states[-1], inst.name, ctrl)) if ctrl else ""
+        start = show_value(_value(trace.states[0], inst.name, ctrl)) if ctrl else ""
+        end = show_value(_value(trace.states[-1], inst.name, ctrl)) if ctrl else ""
         lifelines.append(Lifeline(id=inst.name, label=inst.name, machine=inst.machine.name, start=start, end=end))
     messages: list[Message] = []
     for k, st in enumerate(trace.steps):
@@ -420,9 +417,9 @@ def from_trace(system: System, trace: Trace, *, outcome: Outcome | None = None) 
                 if ch.instance != inst:
                     continue
                 if ch.control:
-                    out.append(f"{_show(ch.before)} → {_show(ch.after)}")
+                    out.append(f"{show_value(ch.before)} → {show_value(ch.after)}")
                 else:
-                    out.append(f"{ch.variable}: {_show(ch.before)} → {_show(ch.after)}")
+                    out.append(f"{ch.variable}: {show_value(ch.before)} → {show_value(ch.after)}")
             return tuple(out)
 
         messages.append(Message(step=number, source=st.instance, target=st.instance, name=st.transition,
@@ -456,7 +453,7 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
     base = from_machine(m, instances=(instance,))
 
     def state_of(k: int) -> str:
-        return _show(_value(trace.states[k], instance, ctrl)) if ctrl else m.name
+        return show_value(_value(trace.states[k], instance, ctrl)) if ctrl else m.name
 
     taken: dict[int, list[int]] = {}
     loop_edges: set[int] = set()
