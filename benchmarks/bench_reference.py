@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.handwritten import bfs  # noqa: E402
 from benchmarks.scalable import system  # noqa: E402
-from checker import check, explore  # noqa: E402
+from statebound.checker import check, explore  # noqa: E402
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ Expected reachable states for R = 2: 10**N + 3 * 4**N.
 
 from __future__ import annotations
 
-from checker import (
+from statebound.checker import (
     Bool, Enum, Instance, Int, Machine, System, Transition, Var, always, implies, is_in, leads_to, ref,
 )
 
@@ -74,6 +74,6 @@ def system(n: int = 2, retries: int = 2, liveness: bool = False) -> System:
 
 
 def _any(socks):  # type: ignore[no-untyped-def]
-    from checker import any_of
+    from statebound.checker import any_of
 
     return any_of(is_in(s, "Connecting", "Open") for s in socks)

@@ -140,7 +140,7 @@ def explore(
 
     Examples
     --------
-    >>> from checker import Enum, Machine, Transition, Var, System, Instance
+    >>> from statebound import Enum, Machine, Transition, Var, System, Instance
     >>> x = Var("state", Enum("a", "b"))
     >>> m = Machine(name="m", variables=(x,), transitions=(Transition("go", guard=x == "a", updates={x: "b"}),))
     >>> len(explore(System(name="s", instances=(Instance("m", m),), check_deadlock=False)).states)

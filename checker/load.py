@@ -33,6 +33,11 @@ def _import_file(path: Path, target: str) -> Any:
         root = root.parent
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    alias = _statebound_alias(root / parts[0]) if len(parts) > 1 else None
+    if alias is not None:
+        # a file of statebound's own packages (models/phase3.py in a checkout): import it under
+        # its installed name, so that it is not loaded twice under two names
+        return _import_module(".".join([alias, *parts[1:]]), target)
     name = ".".join(parts)
     if len(parts) > 1:
         return _import_module(name, target)
@@ -51,6 +56,17 @@ def _import_file(path: Path, target: str) -> Any:
     except Exception as err:  # noqa: BLE001 - any error in user code is reported, not raised
         raise _user_code_error(target, "loading", err) from None
     return module
+
+
+def _statebound_alias(folder: Path) -> str | None:
+    """``statebound.models`` when *folder* is where that subpackage is installed from, else None."""
+    if folder.name not in {"checker", "diagrams", "models", "properties"}:
+        return None
+    spec = importlib.util.find_spec(f"statebound.{folder.name}")
+    locations = spec.submodule_search_locations if spec is not None else None
+    if locations and any(Path(loc).resolve() == folder for loc in locations):
+        return f"statebound.{folder.name}"
+    return None
 
 
 def _import_module(name: str, target: str) -> Any:
@@ -201,7 +217,7 @@ def load_system(target: str, params: Sequence[str] = (), *, fn: Callable[..., An
     if not isinstance(system, System):
         raise InputError(
             f"TARGET {target!r}: the function returned {type(system).__name__}, not a System; "
-            "return checker.System(...) with its properties"
+            "return statebound.System(...) with its properties"
         )
     if not system.params:
         bound = {n: p.default for n, p in signature_params(fn).items() if p.default is not inspect.Parameter.empty}

@@ -206,7 +206,7 @@ def always(name: str, expr: Operand) -> Always:
 
     Examples
     --------
-    >>> from checker import ref
+    >>> from statebound import ref
     >>> p = always("one-client", ref("session", "clients") <= 1)
     >>> p.kind
     'always'

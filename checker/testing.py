@@ -29,7 +29,7 @@ def assert_holds(system: System, names: str | Iterable[str] | None = None, *, bu
 
     Examples
     --------
-    >>> from checker import Enum, Instance, Machine, System, Transition, Var, always, ref
+    >>> from statebound import Enum, Instance, Machine, System, Transition, Var, always, ref
     >>> s = Var("state", Enum("Off", "On"))
     >>> m = Machine(name="lamp", variables=(s,), transitions=(Transition("on", guard=s == "Off", updates={s: "On"}),))
     >>> lamp = System(name="lamp", instances=(Instance("lamp", m),), check_deadlock=False,

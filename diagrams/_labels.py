@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker import Const, Expr, Op, Ref, to_text
-from checker.expr import Value
+from ..checker import Const, Expr, Op, Ref, to_text
+from ..checker.expr import Value
 
 __all__ = ["specialise", "possible_values", "branches", "wrap_conjuncts", "is_false", "is_true", "text"]
 

@@ -1,6 +1,6 @@
 """DOT text (Graphviz) from neutral diagrams; pure functions, no Graphviz needed.
 
->>> from diagrams.graph import Graph, Node, Edge
+>>> from statebound.diagrams.graph import Graph, Node, Edge
 >>> print(to_dot(Graph(name="g", title="g", nodes=(Node(id="a", label="a"),), edges=())).splitlines()[0])
 digraph "g" {
 """

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, explore
-from checker.expr import Value, refs_of
-from checker.result import show_value
+from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, explore
+from ..checker.expr import Value, refs_of
+from ..checker.result import show_value
 
 from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
@@ -177,7 +177,7 @@ def from_machine(machine: Machine, *, instances: tuple[str, ...] = ()) -> Graph:
 
     Examples
     --------
-    >>> from checker import Enum, Machine, Transition, Var
+    >>> from statebound import Enum, Machine, Transition, Var
     >>> s = Var("state", Enum("Off", "On"))
     >>> g = from_machine(Machine(name="lamp", variables=(s,), transitions=(
     ...     Transition("on", guard=s == "Off", updates={s: "On"}),)))

@@ -4,7 +4,7 @@ Pure functions, for pasting into Markdown. Mermaid cannot colour the arrows of a
 so counterexample steps are numbered in the labels (``(1, 4) connect``) and states are coloured
 with ``classDef``.
 
->>> from diagrams.graph import Graph, Node, Edge
+>>> from statebound.diagrams.graph import Graph, Node, Edge
 >>> g = Graph(name="g", title="lamp", nodes=(Node(id="Off", label="Off"), Node(id="On", label="On")),
 ...           edges=(Edge(source="Off", target="On", name="switch"),))
 >>> print(to_mermaid(g))

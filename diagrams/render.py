@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from checker import InputError
+from ..checker import InputError
 
 __all__ = ["MISSING_HINT", "TIMEOUT", "has_graphviz", "render"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checker import InputError, Machine, Outcome, System, Trace
-from checker.errors import suggest
+from ..checker import InputError, Machine, Outcome, System, Trace
+from ..checker.errors import suggest
 
 from .dot import to_dot
 from .extract import from_exploration, from_machine, from_system, from_trace, highlight, touched_instances

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker import Bool, Enum, Int, Machine, Transition, Var, is_in, ite, ref
+from statebound.checker import Bool, Enum, Int, Machine, Transition, Var, is_in, ite, ref
 
 from .socket import CLOSE_CODES
 

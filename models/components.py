@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker import Enum, Int, Machine, Transition, Var, ref
+from statebound.checker import Enum, Int, Machine, Transition, Var, ref
 
 __all__ = ["MOUNT", "SEES", "Owned", "component_machine", "connect_events"]
 

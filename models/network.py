@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker import Bool, Enum, Expr, Machine, Ref, Transition, Var, ref
+from statebound.checker import Bool, Enum, Expr, Machine, Ref, Transition, Var, ref
 
 __all__ = ["SERVER", "AUTH_MODES", "server_machine", "token_valid", "permitted", "link_up"]
 

@@ -14,9 +14,9 @@ default that explores in about a second.
 
 from __future__ import annotations
 
-from checker import Instance, System
+from statebound.checker import Instance, System
 
-from properties.session_boundary import rules
+from statebound.properties.session_boundary import rules
 
 from .client import POLICIES, client_machine
 from .components import Owned, component_machine, connect_events

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker import Enum, Int, Machine, Transition, Var
+from statebound.checker import Enum, Int, Machine, Transition, Var
 
 __all__ = ["SESSION", "STATUS", "session_machine"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker import Bool, Enum, Machine, Transition, Var, is_in, ref
+from statebound.checker import Bool, Enum, Machine, Transition, Var, is_in, ref
 
 from .network import link_up, permitted, token_valid
 

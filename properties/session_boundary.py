@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker import (
+from statebound.checker import (
     Expr, Property, all_of, always, any_of, count, implies, is_in, leads_to, never_after, on_step, ref, sometimes, unchanged,
 )
-from models.components import Owned
-from models.socket import LIVE
+from statebound.models.components import Owned
+from statebound.models.socket import LIVE
 
 __all__ = [
     "CONNECT_ONLY_WHEN_ACTIVE",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
-from checker import (
+from statebound.checker import (
     Bool, Enum, Expr, Instance, Int, Machine, System, Transition, Var, always, count, implies, is_in, ite,
     leads_to, never_after, on_step, ref, sometimes,
 )
@@ -117,13 +117,13 @@ def _transition(draw: st.DrawFn, k: int, variables: tuple[Var, Var, Var], others
 
 
 def _const_or(value: object) -> Expr:
-    from checker import Const
+    from statebound.checker import Const
 
     return Const(value)  # type: ignore[arg-type]
 
 
 def _ite(c: Expr, a: object, b: Expr) -> Expr:
-    from checker import ite
+    from statebound.checker import ite
 
     return ite(c, a, b)  # type: ignore[arg-type]
 

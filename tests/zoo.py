@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from checker import (
+from statebound.checker import (
     Bool, Budget, Enum, Instance, Int, Machine, ModelError, System, Transition, Var, Verdict, always,
     implies, is_in, leads_to, never_after, on_step, ref, sometimes,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checker import Budget, Verdict, check, explore
+from statebound.checker import Budget, Verdict, check, explore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import scalable  # noqa: E402

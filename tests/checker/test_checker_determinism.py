@@ -14,7 +14,7 @@ ROOT = TESTS.parent
 SCRIPT = """
 import sys
 sys.path[:0] = [{root!r}, {tests!r}]
-from checker import check
+from statebound.checker import check
 from zoo import ZOO
 sys.path.insert(0, {bench!r})
 import scalable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker import Verdict, check, explore
+from statebound.checker import Verdict, check, explore
 from zoo import ZOO, Expect
 
 RUNNABLE = [e for e in ZOO if e.error is None]
@@ -84,7 +84,7 @@ def test_zoo_models_that_must_be_rejected_are(entry: Expect) -> None:
 
 @pytest.mark.parametrize("entry", RUNNABLE, ids=lambda e: e.name)
 def test_every_zoo_trace_replays_on_the_independent_interpreter(entry: Expect) -> None:
-    from checker import LeadsTo
+    from statebound.checker import LeadsTo
     from test_engine_against_reference import assert_valid_execution, assert_valid_lasso, reference
 
     system = entry.build()

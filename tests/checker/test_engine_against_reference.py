@@ -18,7 +18,7 @@ import networkx as nx
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from checker import (
+from statebound.checker import (
     Always, Budget, Const, Expr, LeadsTo, NeverAfter, Op, OnStep, Ref, Sometimes, System, Trace, Verdict,
     check, explore,
 )

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from checker import (
+from statebound.checker import (
     TRUE, Bool, Enum, Instance, Int, Machine, ModelError, PropertyError, Ref, System, Transition, UserError, Var,
     always, check, explore, implies, ite, leads_to, never_after, on_step, ref, sometimes, to_text,
 )

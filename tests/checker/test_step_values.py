@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import checker
-from checker import (
+from statebound import checker
+from statebound.checker import (
     Enum, Instance, Int, Machine, ModelError, System, Transition, Var, always, check, on_step, prev, ref, unchanged,
 )
 

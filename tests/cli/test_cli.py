@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from statebound.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lamps.py"
 
@@ -126,7 +126,7 @@ def test_list_shows_instances_transitions_properties_and_parameters(capsys):
         (["check", f"{FIXTURES}:lamps", "-p", "broken=maybe"], "statebound: error: --param broken=maybe: broken is a boolean; use true or false"),
         (["check", f"{FIXTURES}:lamps", "-p", "n"], "statebound: error: --param 'n': expected key=value, e.g. --param clients=2"),
         (["check", f"{FIXTURES}:lamps", "--property", "not-all"], "statebound: error: --property 'not-all': no such property in lamps-plain; did you mean 'not-all-on'?"),
-        (["check", f"{FIXTURES}:not_a_system"], f"statebound: error: TARGET '{FIXTURES}:not_a_system': the function returned int, not a System; return checker.System(...) with its properties"),
+        (["check", f"{FIXTURES}:not_a_system"], f"statebound: error: TARGET '{FIXTURES}:not_a_system': the function returned int, not a System; return statebound.System(...) with its properties"),
         (["check", f"{FIXTURES}:lamps", "--max-states", "0"], "statebound: error: Invalid value for '--max-states': 0 is not in the range x>=1."),
         (["check", f"{FIXTURES}:lamps", "--bogus"], "statebound: error: No such option"),
     ],
@@ -164,12 +164,12 @@ def test_an_update_outside_its_domain_is_a_model_error_with_the_trace(capsys, tm
 
 
 def test_an_internal_error_exits_4_without_a_traceback(capsys, monkeypatch):
-    import checker.cli
+    from statebound import cli
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(checker.cli, "check", boom)
+    monkeypatch.setattr(cli, "check", boom)
     code, _, err = run(capsys, "check", target("safe"), "--no-out")
     assert code == 4
     assert "statebound: error: internal error: RuntimeError: kaboom" in err

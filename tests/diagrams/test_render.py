@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import zoo
 
-import diagrams
-from checker import InputError, check
-from diagrams import from_system, render, to_dot
-from diagrams.docs import DOCS_DIR, stale
+from statebound import diagrams
+from statebound.checker import InputError, check
+from statebound.diagrams import from_system, render, to_dot
+from statebound.docs import DOCS_DIR, stale
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
 
@@ -58,4 +58,4 @@ def test_a_layout_that_takes_too_long_is_an_input_error(tmp_path: Path) -> None:
 
 def test_docs_diagrams_are_current() -> None:
     problems = stale(DOCS_DIR)
-    assert problems == [], "docs/diagrams is stale; run: python -m diagrams.docs\n" + "\n".join(problems)
+    assert problems == [], "docs/diagrams is stale; run: python -m statebound.docs\n" + "\n".join(problems)

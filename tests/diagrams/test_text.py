@@ -9,13 +9,13 @@ import zoo
 from hypothesis import given
 from hypothesis import strategies as st
 
-import diagrams
-from checker import (
+from statebound import diagrams
+from statebound.checker import (
     Bool, Enum, InputError, Instance, Int, Machine, System, Transition, Var, check, explore, is_in,
 )
-from diagrams import Mark, from_exploration, from_machine, from_system, from_trace, highlight, to_dot, to_mermaid
-from diagrams.extract import transition_names
-from diagrams.graph import ANY
+from statebound.diagrams import Mark, from_exploration, from_machine, from_system, from_trace, highlight, to_dot, to_mermaid
+from statebound.diagrams.extract import transition_names
+from statebound.diagrams.graph import ANY
 
 Golden = Callable[[str, str], None]
 
@@ -282,7 +282,7 @@ def test_a_sequence_view_needs_a_trace(tmp_path) -> None:  # type: ignore[no-unt
 
 
 def test_without_graphviz_dot_and_mermaid_are_written_with_a_one_line_hint(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("diagrams.write.has_graphviz", lambda: False)
+    monkeypatch.setattr("statebound.diagrams.write.has_graphviz", lambda: False)
     system, outcome = _outcome("broadcast-broken", "c1-live-only-when-active")
     files, notes = diagrams.write_view(system, view="system", fmt="svg", out_dir=tmp_path)
     assert [f.name for f in files] == ["system.dot", "system.mmd"]

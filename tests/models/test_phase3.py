@@ -7,10 +7,10 @@ from functools import cache
 
 import pytest
 
-from checker import Machine, ModelError, Report, System, Transition, Verdict, check, ref
-from models import phase3
-from models.components import Owned
-from properties.session_boundary import no_live_socket_when_not_active_strict, rule_of
+from statebound.checker import Machine, ModelError, Report, System, Transition, Verdict, check, ref
+from statebound.models import phase3
+from statebound.models.components import Owned
+from statebound.properties.session_boundary import no_live_socket_when_not_active_strict, rule_of
 
 
 @cache

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.testing import assert_holds, property_names
-from models import phase3
+from statebound.checker.testing import assert_holds, property_names
+from statebound.models import phase3
 
 CONFIGS = {
     "default": {},

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models import phase3
-from properties.session_boundary import rule_of
+from statebound.models import phase3
+from statebound.properties.session_boundary import rule_of
 
 
 def test_every_rule_of_issue_3_has_a_property_and_a_witness() -> None:

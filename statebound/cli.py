@@ -16,12 +16,12 @@ from typing import Any
 
 import click
 
-from .errors import InputError, ModelError, UserError
-from .explore import Budget, check
-from .load import load_function, load_system, signature_params
-from .machine import System
-from .output import dumps, format_report, format_trace, property_text, report_to_json, to_itf
-from .result import Report, Verdict
+from .checker.errors import InputError, ModelError, UserError
+from .checker.explore import Budget, check
+from .checker.load import load_function, load_system, signature_params
+from .checker.machine import System
+from .checker.output import dumps, format_report, format_trace, property_text, report_to_json, to_itf
+from .checker.result import Report, Verdict
 
 __all__ = ["main"]
 
@@ -90,7 +90,7 @@ def _write_outputs(out: Path, report: Report, system: System | None, target: str
         raise InputError(f"--out {str(out)!r}: cannot write: {err.strerror}; choose a writable directory") from None
     try:
         if system is not None and any(o.verdict is Verdict.VIOLATED and o.trace is not None for o in report.outcomes):
-            import diagrams
+            from . import diagrams
 
             for o in report.outcomes:
                 if o.trace is None or o.verdict is not Verdict.VIOLATED:
@@ -129,7 +129,7 @@ def _record(out: Path, written: list[Path]) -> None:
 def cli() -> None:
     """statebound: prove the lifecycle rules of web clients (sessions, WebSockets, components).
 
-    TARGET names a function that returns a checker.System: path/to/file.py:function or
+    TARGET names a function that returns a statebound.System: path/to/file.py:function or
     package.module:function, e.g. models/phase3.py:before.
 
     Exit codes: 0 all hold, 1 violated, 2 bad input, 3 inconclusive, 4 internal error.
@@ -253,7 +253,7 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
 
 
 def _transition_text(t: Any) -> str:
-    from .expr import to_text
+    from .checker.expr import to_text
 
     parts = [f"on {t.on}: {t.name}" if t.on else t.name]
     if not (getattr(t.guard, "value", None) is True):
@@ -273,7 +273,7 @@ def _transition_text(t: Any) -> str:
 
 
 def _transition_json(t: Any) -> dict[str, Any]:
-    from .expr import to_text
+    from .checker.expr import to_text
 
     return {
         "name": t.name, "guard": to_text(t.guard), "updates": {n: to_text(v) for n, v in t.updates},
@@ -293,7 +293,7 @@ def _transition_json(t: Any) -> dict[str, Any]:
                    "or highlighted on each machine it touches (--view machine).")
 def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None) -> int:
     """Draw TARGET's machines, system, state graph or a trace."""
-    import diagrams
+    from . import diagrams
 
     system = load_system(target, params)
     trace = None
