@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
-__all__ = ["Verdict", "Change", "Step", "Trace", "Coverage", "Outcome", "Report", "StateValues", "show_value"]
+__all__ = [
+    "Verdict", "Kind", "Side", "Breach", "ExitCode", "Change", "Step", "Trace", "Coverage", "Outcome", "Report",
+    "StateValues", "show_value", "DEADLOCK",
+]
+
+#: the name of the built-in deadlock-freedom property
+DEADLOCK = "deadlock-free"
 
 #: a state as ((instance, variable), value) pairs in system slot order
 StateValues = tuple[tuple[tuple[str, str], Any], ...]
@@ -16,6 +22,50 @@ class Verdict(StrEnum):
     HOLDS = "holds"  # the engine's full claim; see its docstring
     VIOLATED = "violated"  # Outcome.trace is a counterexample (shortest, for BFS)
     INCONCLUSIVE = "inconclusive"  # budget, bound or solver 'unknown'; see Outcome.coverage
+
+
+class Kind(StrEnum):
+    """What kind of property an outcome is about (the values are the words reports print)."""
+
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"
+    STEP = "step"
+    NEVER_AFTER = "never-after"
+    LEADS_TO = "leads-to"
+    DEADLOCK = "deadlock"
+
+
+class Side(StrEnum):
+    """Which condition of a step rule a step broke."""
+
+    BEFORE = "before"  # the state before the step
+    AFTER = "after"  # the step itself (its after-condition over both states)
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes."""
+
+    OK = 0  # every property holds
+    VIOLATED = 1  # a property is violated
+    BAD_INPUT = 2  # a bad model, argument or file
+    INCONCLUSIVE = 3  # a budget, bound or timeout left something undecided
+    INTERNAL = 4  # a bug in statebound
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breach:
+    """Where a counterexample breaks its property: the structured form of ``Outcome.message``.
+
+    ``state`` indexes ``trace.states`` (a state property); ``step`` is the 1-based number of the
+    step that breaks a step rule or an observer, ``side`` which condition of a step rule it broke,
+    ``trigger`` the step that armed a ``never_after`` observer. A lasso's cycle is ``trace.loop``.
+    """
+
+    state: int | None = None
+    step: int | None = None
+    side: Side | None = None
+    trigger: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,13 +159,14 @@ class Outcome:
     """The verdict of one property by one engine."""
 
     property: str
-    kind: str
+    kind: Kind
     verdict: Verdict
     engine: str
     coverage: Coverage
     trace: Trace | None = None
     message: str = ""
     warnings: tuple[str, ...] = ()
+    breach: Breach | None = None  # set with a counterexample (verdict VIOLATED)
 
     @property
     def holds(self) -> bool:
@@ -142,12 +193,13 @@ class Report:
     def violated(self) -> tuple[str, ...]:
         return tuple(o.property for o in self.outcomes if o.verdict is Verdict.VIOLATED)
 
-    def exit_code(self) -> int:
-        """0 all hold, 1 a property is violated, 2 bad input, 3 inconclusive."""
+    def exit_code(self) -> ExitCode:
+        """OK when all hold; else VIOLATED, BAD_INPUT (errors) or INCONCLUSIVE, in that order of precedence
+        after errors."""
         if self.errors:
-            return 2
+            return ExitCode.BAD_INPUT
         if any(o.verdict is Verdict.VIOLATED for o in self.outcomes):
-            return 1
+            return ExitCode.VIOLATED
         if any(o.verdict is Verdict.INCONCLUSIVE for o in self.outcomes):
-            return 3
-        return 0
+            return ExitCode.INCONCLUSIVE
+        return ExitCode.OK
