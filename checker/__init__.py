@@ -7,10 +7,12 @@ from .errors import Problem as Problem
 from .errors import PropertyError as PropertyError
 from .errors import StateboundError as StateboundError
 from .errors import UserError as UserError
-from .explore import Budget as Budget
-from .explore import Exploration as Exploration
-from .explore import check as check
-from .explore import explore as explore
+from .engines import Budget as Budget
+from .engines import Engine as Engine
+from .engines import engine as engine
+from .engines.reference import Exploration as Exploration
+from .engines.reference import check as check
+from .engines.reference import explore as explore
 from .expr import FALSE as FALSE
 from .expr import TRUE as TRUE
 from .expr import Bool as Bool
@@ -46,19 +48,24 @@ from .property import leads_to as leads_to
 from .property import never_after as never_after
 from .property import on_step as on_step
 from .property import sometimes as sometimes
+from .result import DEADLOCK as DEADLOCK
+from .result import Breach as Breach
 from .result import Change as Change
 from .result import Coverage as Coverage
+from .result import ExitCode as ExitCode
+from .result import Kind as Kind
 from .result import Outcome as Outcome
 from .result import Report as Report
+from .result import Side as Side
 from .result import Step as Step
 from .result import Trace as Trace
 from .result import Verdict as Verdict
 
 __all__ = [
-    "Always", "Bool", "Budget", "Change", "Const", "Coverage", "Enum", "Exploration", "Expr", "FALSE",
-    "InputError", "Instance", "Int", "InternalError", "LeadsTo", "Machine", "ModelError", "NeverAfter",
-    "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report", "Sometimes",
-    "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var", "Verdict",
-    "all_of", "always", "any_of", "check", "count", "explore", "implies", "is_in", "ite", "leads_to",
+    "Always", "Bool", "Breach", "Budget", "Change", "Const", "Coverage", "DEADLOCK", "Engine", "Enum", "ExitCode",
+    "Exploration", "Expr", "FALSE", "InputError", "Instance", "Int", "InternalError", "Kind", "LeadsTo", "Machine",
+    "ModelError", "NeverAfter", "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report",
+    "Side", "Sometimes", "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var",
+    "Verdict", "all_of", "always", "any_of", "check", "count", "engine", "explore", "implies", "is_in", "ite", "leads_to",
     "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
 ]

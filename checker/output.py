@@ -8,7 +8,7 @@ from typing import Any
 from .expr import Ref, refs_of, to_text
 from .machine import System
 from .property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
-from .result import Outcome, Report, Trace, Verdict, show_value
+from .result import Outcome, Report, Side, Trace, Verdict, show_value
 
 __all__ = ["report_to_json", "trace_to_json", "to_itf", "format_report", "format_trace", "format_outcome"]
 
@@ -207,8 +207,8 @@ def property_text(p: Property) -> str:
 
 
 def _broke_before(o: Outcome) -> bool:
-    """A step rule broken by the state before the step (explore words its message that way)."""
-    return o.kind == "step" and o.message.endswith("breaks the rule's before-condition")
+    """A step rule broken by the state before the step (not by the step itself)."""
+    return o.breach is not None and o.breach.side is Side.BEFORE
 
 
 def _breaking_state(o: Outcome, p: Property | None) -> str:

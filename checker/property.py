@@ -1,7 +1,7 @@
 """The property language: invariants, step rules, observers, liveness and witnesses.
 
 Properties are data over the same expression trees as models; each engine decides them
-(see :mod:`checker.explore` for what ``holds`` means there).
+(see :mod:`statebound.checker.engines.reference` for what ``holds`` means there).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .explore import Budget, check
+from .engines import Budget
+from .engines.reference import check
 from .machine import System
 from .output import format_outcome
 from .result import Outcome, Verdict

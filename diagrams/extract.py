@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, explore
+from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, Verdict, explore
 from ..checker.expr import Value, refs_of
-from ..checker.result import show_value
+from ..checker.result import StateValues, show_value
 
 from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
@@ -295,26 +295,27 @@ def _params(system: System) -> str:
 # --------------------------------------------------------------------------- state graph
 
 
-def _state_lines(system: System, state: tuple[Any, ...]) -> tuple[str, ...]:
+def _state_lines(system: System, values: StateValues) -> tuple[str, ...]:
+    """One line per instance: its control state, then its other variables (booleans by name when true)."""
+    by_instance: dict[str, list[tuple[str, Any]]] = {}
+    for (iname, vname), val in values:
+        by_instance.setdefault(iname, []).append((vname, val))
     lines = []
-    k = 0
     for inst in system.instances:
-        m = inst.machine
+        control = inst.machine.control
         parts = []
         head = ""
-        for v in m.variables:
-            val = state[k]
-            k += 1
-            if v.name == m.control:
+        for vname, val in by_instance.get(inst.name, []):
+            if vname == control:
                 head = show_value(val)
             elif isinstance(val, bool):
                 if val:
-                    parts.append(v.name)
+                    parts.append(vname)
             else:
-                parts.append(f"{v.name}={show_value(val)}")
+                parts.append(f"{vname}={show_value(val)}")
         line = f"{inst.name}: {head}" if head else f"{inst.name}:"
         if parts:
-            line += (" " if head else " ") + ("(" + ", ".join(parts) + ")" if head else ", ".join(parts))
+            line += " " + ("(" + ", ".join(parts) + ")" if head else ", ".join(parts))
         lines.append(line)
     return tuple(lines)
 
@@ -327,30 +328,27 @@ def from_exploration(system: System, *, max_states: int = MAX_GRAPH_STATES, time
     configuration never hangs the diagram.
     """
     ex = explore(system, keep_edges=True, budget=Budget(max_states=max_states + 1, timeout=timeout))
-    assert ex.edges is not None
-    shown = min(len(ex.states), max_states)
-    truncated = len(ex.states) > max_states or not ex.complete
+    shown = min(len(ex), max_states)
+    truncated = len(ex) > max_states or not ex.complete
     nodes: list[Node] = []
     edges: list[Edge] = []
-    c = ex.compiled
     for sid in range(shown):
         marks: set[Mark] = set()
-        if ex.parent[sid] is None:
+        if ex.is_initial(sid):
             marks.add(Mark.INITIAL)
-        if not ex.edges[sid] and sid < len(ex.edges) and (ex.complete or sid < shown) and not truncated:
+        successors = ex.successors(sid)
+        if not successors and not truncated:
             marks.add(Mark.DEADLOCK)
-        nodes.append(Node(id=f"s{sid}", label=f"s{sid}", details=_state_lines(system, ex.states[sid]),
+        nodes.append(Node(id=f"s{sid}", label=f"s{sid}", details=_state_lines(system, ex.values(sid)),
                           marks=frozenset(marks)))
-        for label, tid in ex.edges[sid]:
+        for step, tid in successors:
             if tid >= shown:
                 continue
-            action, receivers = c.label_parts(label)
-            name = f"{action.inst.name}.{action.transition.name}"
-            acts = tuple(f"→ {i}.{t}" for i, t in receivers)
-            edges.append(Edge(source=f"s{sid}", target=f"s{tid}", name=name, actions=acts))
+            acts = tuple(f"→ {i}.{t}" for i, t in step.receivers)
+            edges.append(Edge(source=f"s{sid}", target=f"s{tid}", name=step.label, actions=acts))
     notes: list[str] = []
     if truncated:
-        more = "more than" if not ex.complete or len(ex.states) > max_states else ""
+        more = "more than" if not ex.complete or len(ex) > max_states else ""
         summary = (f"state graph too large to draw: {more} {max_states} reachable states; "
                    f"showing the first {shown} in breadth-first order").replace("  ", " ")
         notes.append(summary)
@@ -392,7 +390,7 @@ def _value(state: tuple[tuple[tuple[str, str], Any], ...], inst: str, var: str) 
 def _verdict(outcome: Outcome | None) -> str:
     if outcome is None:
         return ""
-    kind = "counterexample to" if outcome.verdict == "violated" else "trace of"
+    kind = "counterexample to" if outcome.verdict is Verdict.VIOLATED else "trace of"
     return f"{kind} {outcome.property}"
 
 

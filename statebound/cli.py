@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from .checker.errors import InputError, ModelError, UserError
-from .checker.explore import Budget, check
+from .checker.engines import Budget
+from .checker.engines.reference import check
 from .checker.load import load_function, load_system, signature_params
 from .checker.machine import System
 from .checker.output import dumps, format_report, format_trace, property_text, report_to_json, to_itf

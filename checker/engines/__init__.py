@@ -1,8 +1,8 @@
 """The engines: one room each, behind one interface (:class:`Engine`).
 
-``reference``: explicit-state breadth-first search, the oracle every other engine is tested
+``explicit`` (the reference engine, in ``reference/``): explicit-state breadth-first search, the oracle every other engine is tested
 against. Further engines (fast explicit, symbolic on z3, random on Hypothesis) live beside it and
-are looked up by name with :func:`engine`, which imports an engine only when it is asked for (z3
+are looked up by name with :func:`engine` (``explicit``, ...), which imports an engine only when it is asked for (z3
 and Hypothesis cost start-up time).
 """
 
@@ -17,12 +17,12 @@ __all__ = ["Budget", "Engine", "Progress", "ENGINES", "engine"]
 
 #: engine name -> "module:attribute" of a zero-argument factory, imported on first use
 ENGINES: dict[str, str] = {
-    "reference": "statebound.checker.engines.reference:ReferenceEngine",
+    "explicit": "statebound.checker.engines.reference:ReferenceEngine",
 }
 
 
 def engine(name: str) -> Engine:
-    """The engine called *name* (``reference``, ...); an unknown name is an :class:`InputError`."""
+    """The engine called *name* (``explicit``, ...); an unknown name is an :class:`InputError`."""
     where = ENGINES.get(name)
     if where is None:
         raise InputError(f"--engine {name!r}: no such engine; " + suggest(name, ENGINES, default="engines: " + ", ".join(ENGINES)))

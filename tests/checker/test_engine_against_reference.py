@@ -321,23 +321,22 @@ def test_explore_reaches_exactly_what_the_reference_reaches(system: System) -> N
     assert len(ex.states) == len(set(ex.states))
     assert set(ex.states) == set(ref.graph.nodes)
     dist = ref.distances()
-    assert [dist[s] for s in ex.states] == ex.depth, "BFS depths are not shortest distances"
-    assert ex.depth == sorted(ex.depth), "states are not in breadth-first order"
-    assert ex.steps == sum(len(v) for v in ref.successors.values())
+    depths = [ex.depth_of(sid) for sid in range(len(ex))]
+    assert [dist[s] for s in ex.states] == depths, "BFS depths are not shortest distances"
+    assert depths == sorted(depths), "states are not in breadth-first order"
+    assert ex.coverage().steps == sum(len(v) for v in ref.successors.values())
 
 
 @given(SMALL)
 def test_explore_keeps_exactly_the_reference_edges(system: System) -> None:
     ref = reference(system)
     ex = explore(system, keep_edges=True)
-    assert ex.edges is not None
-    got = {(ex.states[s], t_id) for s, out in enumerate(ex.edges) for _, t_id in out}
+    got = {(ex.states[s], t_id) for s in range(len(ex)) for _, t_id in ex.successors(s)}
     got = {(s, ex.states[t]) for s, t in got}
     assert got == set(ref.graph.edges)
     labelled = set()
-    for sid, out in enumerate(ex.edges):
-        for label, tid in out:
-            step = ex.compiled.step(label, ex.states[sid], ex.states[tid])
+    for sid in range(len(ex)):
+        for step, tid in ex.successors(sid):
             labelled.add((ex.states[sid], (step.instance, step.transition, step.receivers), ex.states[tid]))
     assert labelled == {(s, lab, t) for s, succ in ref.successors.items() for lab, t in succ}
 

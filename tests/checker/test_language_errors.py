@@ -303,8 +303,8 @@ def test_a_broadcast_receiver_without_updates_compiles() -> None:
     s = System(name="s", instances=(Instance("s", speaker), Instance("l", listener)), check_deadlock=False)
     ex = explore(s, keep_edges=True)
     assert len(ex.states) == 2
-    [(label, _)] = ex.edges[0]  # type: ignore[index]
-    assert ex.compiled.step(label, ex.states[0], ex.states[1]).receivers == (("l", "nod"),)
+    [(step, _)] = ex.successors(0)
+    assert step.receivers == (("l", "nod"),)
 
 
 def test_a_transition_cannot_write_another_instances_variable() -> None:

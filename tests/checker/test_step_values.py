@@ -60,12 +60,12 @@ def test_prev_in_a_guard_is_a_model_error() -> None:
 
 def test_the_public_api_is_pinned() -> None:
     assert sorted(checker.__all__) == sorted([
-        "Always", "Bool", "Budget", "Change", "Const", "Coverage", "Enum", "Exploration", "Expr", "FALSE",
-        "InputError", "Instance", "Int", "InternalError", "LeadsTo", "Machine", "ModelError", "NeverAfter",
-        "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report", "Sometimes",
-        "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var", "Verdict",
-        "all_of", "always", "any_of", "check", "count", "explore", "implies", "is_in", "ite", "leads_to",
-        "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
+        "Always", "Bool", "Breach", "Budget", "Change", "Const", "Coverage", "DEADLOCK", "Engine", "Enum", "ExitCode",
+        "Exploration", "Expr", "FALSE", "InputError", "Instance", "Int", "InternalError", "Kind", "LeadsTo", "Machine",
+        "ModelError", "NeverAfter", "OnStep", "Op", "Outcome", "Problem", "Property", "PropertyError", "Ref", "Report",
+        "Side", "Sometimes", "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var",
+        "Verdict", "all_of", "always", "any_of", "check", "count", "engine", "explore", "implies", "is_in", "ite",
+        "leads_to", "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
     ])
     for name in checker.__all__:
         assert hasattr(checker, name), name

@@ -236,12 +236,10 @@ def test_every_step_the_explorer_takes_is_an_edge_of_the_diagram(machine: Machin
     graph = from_machine(machine)
     names = {n for e in graph.edges for n in transition_names(e)}
     ex = explore(system, keep_edges=True)
-    assert ex.edges is not None
-    for sid, out in enumerate(ex.edges):
-        for label, tid in out:
-            action, _ = ex.compiled.label_parts(label)
-            before, after = ex.states[sid][0], ex.states[tid][0]
-            name = action.transition.name
+    for sid in range(len(ex)):
+        for step, tid in ex.successors(sid):
+            before, after = ex.values(sid)[0][1], ex.values(tid)[0][1]
+            name = step.transition
             assert name in names
             assert any(
                 name in transition_names(e) and e.source in (before, ANY) and e.target in ((after, ANY) if before == after else (after,))

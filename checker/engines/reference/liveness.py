@@ -1,0 +1,319 @@
+"""``leads_to(p, q)`` under weak and strong fairness: an analysis of the explored state graph.
+
+A counterexample is a fair execution that reaches a p-state and then never a q-state. It ends in a
+*fair end* of the graph restricted to not-q states: either a state where nothing fair is enabled
+(the execution may stop there) or a strongly connected set of states in which a cycle can meet
+every fairness obligation (weak: a transition enabled in every state of the cycle is taken on it;
+strong: a transition enabled anywhere on it is taken on it). The property fails when some
+reachable p-state can reach a fair end inside not-q; the lasso shown is short, deterministic and
+valid, built from the BFS prefix to that p-state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ..._compile import Compiled, Label, State
+from ...expr import to_text
+from ...property import LeadsTo
+from ...result import Coverage, Outcome, Verdict
+from .common import outcome, when
+from .explore import Exploration
+from .search import bfs_path
+
+__all__ = ["check_leads_to"]
+
+Walk = list[tuple[Label, int]]  # [(label, state id), ...]
+
+
+class OutOfTime(Exception):
+    """The deadline passed during the analysis."""
+
+
+def check_leads_to(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
+    """The outcome of *p* on the whole explored graph *ex* (which kept its edges);
+    inconclusive when the exploration is partial or *deadline* passes first."""
+    if not ex.complete:
+        return outcome(p, Verdict.INCONCLUSIVE, cov, None,
+                       f"not decided: liveness needs the whole state graph; {ex.stopped}")
+    started = time.perf_counter()
+    try:
+        return _decide(ex, p, cov, deadline, started)
+    except OutOfTime:
+        spent = cov.seconds + time.perf_counter() - started
+        stopped = "timeout reached during the fair-cycle analysis"
+        return outcome(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=stopped), None,
+                       f"not decided: {stopped}")
+
+
+def _decide(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
+    c = ex.compiled
+    g = _FairGraph(ex, c.expr_fn(p.q, None), deadline)
+    ends = g.fair_ends()
+    bad = g.reaching(ends)
+    p_fn = c.expr_fn(p.p, None)
+    pv = [p_fn(s) for s in ex.states]  # p in each state, evaluated once
+    start = next((sid for sid in range(len(ex)) if sid in bad and pv[sid]), None)
+    cov = replace(cov, seconds=cov.seconds + time.perf_counter() - started, complete=True, stopped=None)
+    if start is None:
+        warnings = [] if any(pv) else [f"holds vacuously: no reachable state satisfies {to_text(p.p)}"]
+        return outcome(p, Verdict.HOLDS, cov, None, "", warnings)
+    labels, states, loop, stops, prefix = g.lasso(start, pv, ends)
+    tr = c.trace(states, labels, loop=loop)
+    if stops:
+        return outcome(p, Verdict.VIOLATED, cov, tr,
+                       f"{when(prefix)} the condition holds; from there the execution may stop "
+                       "(nothing fair is enabled) and the goal never holds")
+    return outcome(p, Verdict.VIOLATED, cov, tr,
+                   f"{when(prefix)} the condition holds; from there steps {loop + 1}-{len(labels)} "
+                   "repeat forever, fairly, and the goal never holds")
+
+
+class _FairGraph:
+    """The explored graph restricted to not-q states, with the fairness of each state."""
+
+    def __init__(self, ex: Exploration, q_fn: Callable[[State], bool], deadline: float | None) -> None:
+        import networkx as nx  # imported only when liveness is checked
+
+        self.nx = nx
+        self.ex = ex
+        self.deadline = deadline
+        c: Compiled = ex.compiled
+        self.c = c
+        edges = ex.search.edges
+        assert edges is not None
+        self.edges = edges
+        self.nq = [not q_fn(s) for s in ex.states]
+        self.fair_actions = [a.index for a in c.actions if a.transition.fair is not None]
+        self.strong = {a.index for a in c.actions if a.transition.fair == "strong"}
+        self._enabled: dict[int, frozenset[int]] = {}
+        g = nx.DiGraph()
+        for sid in range(len(ex)):
+            if sid & 4095 == 0:
+                self.tick()
+            if self.nq[sid]:
+                g.add_node(sid)
+                for _label, tid in edges[sid]:
+                    if self.nq[tid]:
+                        g.add_edge(sid, tid)
+        self.g = g
+
+    def tick(self) -> None:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise OutOfTime
+
+    @staticmethod
+    def sender(label: Label) -> int:
+        return label if isinstance(label, int) else label[0]
+
+    def enabled(self, sid: int) -> frozenset[int]:
+        """The fair transitions (action indices) enabled in state *sid*."""
+        got = self._enabled.get(sid)
+        if got is None:
+            s = self.ex.states[sid]
+            guards = self.c.guards
+            got = self._enabled[sid] = frozenset(a for a in self.fair_actions if guards[a](s))
+        return got
+
+    def taken_in(self, nodes: set[int]) -> dict[int, tuple[int, int]]:
+        """For each action taken on a step inside *nodes*: one such step (source, target)."""
+        taken: dict[int, tuple[int, int]] = {}
+        for sid in sorted(nodes):
+            for label, tid in self.edges[sid]:
+                if tid in nodes:
+                    taken.setdefault(self.sender(label), (sid, tid))
+        return taken
+
+    def fair_core(self, nodes: set[int]) -> set[int] | None:
+        """A subset of the strongly connected *nodes* where a fair cycle exists, or None."""
+        self.tick()
+        if len(nodes) == 1:
+            (only,) = nodes
+            if not self.g.has_edge(only, only):
+                return None
+        taken = self.taken_in(nodes)
+        everywhere = frozenset.intersection(*(self.enabled(n) for n in nodes))
+        somewhere = frozenset().union(*(self.enabled(n) for n in nodes))
+        unfair_strong = {a for a in somewhere & self.strong if a not in taken}
+        if unfair_strong:
+            # a strongly fair transition enabled here is never taken here: drop the states that
+            # enable it and look for a fair core in what is left
+            rest = {n for n in nodes if not (self.enabled(n) & unfair_strong)}
+            for comp in sorted(self.nx.strongly_connected_components(self.g.subgraph(rest)), key=min):
+                core = self.fair_core(set(comp))
+                if core is not None:
+                    return core
+            return None
+        if any(a not in taken for a in everywhere):
+            return None
+        return nodes
+
+    def fair_ends(self) -> dict[int, set[int] | None]:
+        """Every fair end: state id -> its fair core (None: a state where the execution may stop)."""
+        ends: dict[int, set[int] | None] = {sid: None for sid in self.g.nodes if not self.enabled(sid)}
+        for comp in sorted(self.nx.strongly_connected_components(self.g), key=min):
+            core = self.fair_core(set(comp))
+            if core is not None:
+                for n in core:
+                    ends.setdefault(n, core)
+        return ends
+
+    def backward(self, targets: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+        """Distance to the nearest of *targets* and which one, for every state that reaches one."""
+        dist = {n: 0 for n in targets}
+        target = {n: n for n in targets}
+        queue = deque(targets)
+        while queue:
+            n = queue.popleft()
+            for m in self.g.predecessors(n):
+                if m not in dist:
+                    dist[m] = dist[n] + 1
+                    target[m] = target[n]
+                    queue.append(m)
+        return dist, target
+
+    def reaching(self, ends: dict[int, Any]) -> set[int]:
+        """The not-q states that can reach a fair end inside not-q."""
+        return set(self.backward(sorted(ends))[0])
+
+    def lasso(self, start: int, pv: list[bool],
+              ends: dict[int, set[int] | None]) -> tuple[list[Label], list[State], int, bool, int]:
+        """(labels, states, loop, stops, prefix) of a short lasso through a p-state: ``stops`` when it
+        ends by stopping, ``prefix`` the number of steps to the p-state."""
+        ex, edges, nq = self.ex, self.edges, self.nq
+        stop = self._shortest_stopping(pv, ends)
+        prefix_states, prefix_labels = ex.search.path(start)
+        # the fair end that makes the shortest lasso: stopping costs nothing, a cycle its length
+        dist: dict[int, int] = {start: 0}
+        prev: dict[int, tuple[int, Label]] = {}
+        order = [start]
+        for n in order:
+            for lab, t in edges[n]:
+                if nq[t] and t not in dist:
+                    dist[t] = dist[n] + 1
+                    prev[t] = (n, lab)
+                    order.append(t)
+        best: tuple[int, int, Walk] | None = None  # (length after the prefix, end, cycle)
+        cycles_tried = 0
+        taken_cache: dict[int, dict[int, tuple[int, int]]] = {}
+        for n in order:
+            if best is not None and dist[n] >= best[0]:
+                break
+            if n not in ends:
+                continue
+            core = ends[n]
+            cycle: Walk = []
+            if core is not None:
+                if cycles_tried >= 32 and best is not None:
+                    continue
+                cycles_tried += 1
+                key = min(core)
+                if key not in taken_cache:
+                    taken_cache[key] = self.taken_in(core)
+                cycle = self.fair_cycle(n, core, taken_cache[key])
+            total = dist[n] + len(cycle)
+            if best is None or total < best[0]:
+                best = (total, n, cycle)
+        assert best is not None
+        if stop is not None and stop[0] <= best[0] + len(prefix_labels):
+            _, start, end = stop
+            prefix_states, prefix_labels = ex.search.path(start)
+            walk = bfs_path(edges, start, lambda n: n == end, lambda n: nq[n]) or []
+            prev = {}
+            at = start
+            for lab, t in walk:
+                prev[t] = (at, lab)
+                at = t
+            best = (len(walk), end, [])
+        _, end, cycle = best
+        path: Walk = []
+        at = end
+        while at != start:
+            pn, lab = prev[at]
+            path.append((lab, at))
+            at = pn
+        path.reverse()
+        labels = prefix_labels + [lab for lab, _ in path]
+        states = prefix_states + [ex.states[i] for _, i in path]
+        if ends[end] is None:
+            return labels, states, len(labels), True, len(prefix_labels)
+        loop = len(labels)
+        for lab, tid in cycle:
+            labels.append(lab)
+            states.append(ex.states[tid])
+        return labels, states, loop, False, len(prefix_labels)
+
+    def _shortest_stopping(self, pv: list[bool], ends: dict[int, set[int] | None]) -> tuple[int, int, int] | None:
+        """(length, p-state, stopping state) of the shortest lasso that ends by stopping, or None:
+        one backward search from every stopping state, then the p-state minimising its BFS depth
+        plus its distance to one."""
+        stops = sorted(n for n, core in ends.items() if core is None)
+        if not stops:
+            return None
+        h, target = self.backward(stops)
+        best: tuple[int, int, int] | None = None
+        for sid, d in enumerate(self.ex.search.depth):
+            if sid in h and (best is None or d + h[sid] < best[0]) and pv[sid]:
+                best = (d + h[sid], sid, target[sid])
+        return best
+
+    def fair_cycle(self, entry: int, core: set[int], taken: dict[int, tuple[int, int]]) -> Walk:
+        """A short cycle through *entry* inside *core* that meets every fairness obligation.
+
+        For each first step out of *entry*: take the shortest way back, then, while some fair
+        transition is starved on the cycle (weak: enabled in every state of it and never taken;
+        strong: enabled somewhere and never taken), splice in a detour from *entry* that takes it,
+        or (weak only) passes through a state where it is disabled; drop steps that change nothing
+        where fairness allows. The shortest result wins. *core* is a fair SCC, so every obligation
+        can be met. Not guaranteed minimal, but short and deterministic.
+        """
+        edges, enabled, sender, strong = self.edges, self.enabled, self.sender, self.strong
+        inside = core.__contains__
+        fair_actions = sorted(frozenset().union(*(enabled(n) for n in core)))
+
+        def starved(cycle: Walk) -> int | None:
+            on_cycle = [entry] + [t for _, t in cycle[:-1]]
+            took = {sender(lab) for lab, _ in cycle}
+            for a in fair_actions:
+                if a in took:
+                    continue
+                flags = [a in enabled(n) for n in on_cycle]
+                if (a in strong and any(flags)) or all(flags):
+                    return a
+            return None
+
+        def build(first: tuple[Label, int]) -> Walk | None:
+            cycle = [first] + (bfs_path(edges, first[1], lambda n: n == entry, inside) or [])
+            for _ in range(len(fair_actions) + 1):
+                a = starved(cycle)
+                if a is None:
+                    # drop steps that change nothing when fairness does not need them
+                    for k in range(len(cycle) - 1, -1, -1):
+                        before = entry if k == 0 else cycle[k - 1][1]
+                        if cycle[k][1] == before and len(cycle) > 1 and starved(cycle[:k] + cycle[k + 1:]) is None:
+                            cycle = cycle[:k] + cycle[k + 1:]
+                    return cycle
+                detour: Walk
+                if a in taken:
+                    src = taken[a][0]
+                    detour = bfs_path(edges, entry, lambda n: n == src, inside) or []
+                    detour.append(next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core))
+                else:  # weak, and disabled somewhere in the core: pass through such a state
+                    detour = bfs_path(edges, entry, lambda n: a not in enabled(n), inside) or []
+                at = detour[-1][1] if detour else entry
+                detour += bfs_path(edges, at, lambda n: n == entry, inside) or []
+                cycle = cycle + detour
+            return None
+
+        best: Walk | None = None
+        for first in [(lab, t) for lab, t in edges[entry] if t in core]:
+            cycle = build(first)
+            if cycle is not None and (best is None or len(cycle) < len(best)):
+                best = cycle
+        if best is None:
+            raise AssertionError("a fair SCC without a fair cycle through its entry")
+        return best

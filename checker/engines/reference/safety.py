@@ -1,0 +1,146 @@
+"""State properties (``always``, ``sometimes``), step rules (``on_step``) and deadlock freedom,
+decided while the state space is explored: a :class:`Watch` hooks into the search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..._compile import Compiled, Label, State
+from ...expr import to_text
+from ...property import Always, OnStep, Property, Sometimes, antecedent
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Verdict
+from .common import ENGINE, budget_note, open_verdict, outcome, step_tags
+from .explore import Exploration
+
+__all__ = ["Watch", "safety_outcome", "deadlock_outcome"]
+
+StepCheck = tuple[int, Callable[[State], bool], Callable[[State, State], bool]]
+
+
+@dataclass(slots=True)
+class Watch:
+    """What the search looks for, and what it found (by property index)."""
+
+    compiled: Compiled
+    invariants: list[tuple[int, Callable[[State], bool]]] = field(default_factory=list)
+    witnesses: list[tuple[int, Callable[[State], bool]]] = field(default_factory=list)
+    step_rules: list[tuple[int, frozenset[str], dict[str, tuple[Callable[[State], bool], Callable[[State, State], bool]]]]] = (
+        field(default_factory=list))
+    terminal: Callable[[State], bool] | None = None
+    check_deadlock: bool = False
+    #: property index -> the state id that breaks (or witnesses) it
+    found_state: dict[int, int] = field(default_factory=dict)
+    #: property index -> (state id, label, next state) of the step that breaks it
+    found_step: dict[int, tuple[int, Label, State]] = field(default_factory=dict)
+    tag_fired: set[int] = field(default_factory=set)
+    deadlock: int | None = None
+    _step_cache: dict[Label, list[StepCheck]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, c: Compiled, props: list[Property], *, check_deadlock: bool) -> Watch:
+        w = cls(c, check_deadlock=check_deadlock)
+        system = c.system
+        if system.terminal is not None:
+            w.terminal = c.expr_fn(system.terminal, None)
+        for k, p in enumerate(props):
+            if isinstance(p, Always):
+                w.invariants.append((k, c.expr_fn(p.expr, None)))
+            elif isinstance(p, Sometimes):
+                w.witnesses.append((k, c.expr_fn(p.expr, None)))
+            elif isinstance(p, OnStep):
+                fns = {
+                    inst.name: (c.expr_fn(p.before, inst.name), c.step_fn(p.after, inst.name))
+                    for inst in system.tagged_instances(p.tags)
+                }
+                w.step_rules.append((k, p.tags, fns))
+        return w
+
+    def on_new(self, sid: int, s: State) -> None:
+        found = self.found_state
+        for k, fn in self.invariants:
+            if k not in found and not fn(s):
+                found[k] = sid
+        for k, fn in self.witnesses:
+            if k not in found and fn(s):
+                found[k] = sid
+
+    def visit(self, sid: int, s: State, succ: list[tuple[Label, State]], expanding: bool) -> bool:
+        if not succ and self.check_deadlock and self.deadlock is None:
+            if self.terminal is None or not self.terminal(s):
+                self.deadlock = sid
+        if expanding and self.step_rules:
+            found = self.found_step
+            for label, t in succ:
+                checks = self._step_cache.get(label)
+                if checks is None:
+                    checks = self._checks_for(label)
+                for k, before, after in checks:
+                    self.tag_fired.add(k)
+                    if k not in found and not (before(s) and after(s, t)):
+                        found[k] = (sid, label, t)
+        return False
+
+    def _checks_for(self, label: Label) -> list[StepCheck]:
+        out: list[StepCheck] = []
+        fired = self.compiled.label_transitions(label)
+        for k, tags, fns in self.step_rules:
+            for iname, t in fired:
+                if t.tags & tags:
+                    before, after = fns[iname]
+                    out.append((k, before, after))
+        self._step_cache[label] = out
+        return out
+
+
+def safety_outcome(ex: Exploration, w: Watch, k: int, p: Property, cov: Coverage) -> Outcome:
+    """The outcome of state property or step rule number *k* after the exploration."""
+    c = ex.compiled
+    if isinstance(p, Always):
+        hit = w.found_state.get(k)
+        if hit is not None:
+            tr = ex.trace(hit)
+            where = "the initial state breaks it" if not tr.steps else f"the state after step {len(tr.steps)} breaks it"
+            return outcome(p, Verdict.VIOLATED, cov, tr, where, breach=Breach(state=len(tr.steps)))
+        warnings = []
+        ante = antecedent(p.expr)
+        if ante is not None and ex.complete:
+            vac = c.expr_fn(ante, None)
+            if not any(vac(s) for s in ex.states):
+                warnings.append(f"holds vacuously: no reachable state satisfies {to_text(ante)}")
+        return outcome(p, open_verdict(ex), cov, None, budget_note(ex), warnings)
+    if isinstance(p, Sometimes):
+        hit = w.found_state.get(k)
+        if hit is not None:
+            return outcome(p, Verdict.HOLDS, cov, ex.trace(hit), "witness: the last state satisfies it")
+        if ex.complete:
+            return outcome(p, Verdict.VIOLATED, cov, None, f"no reachable state satisfies {to_text(p.expr)}")
+        return outcome(p, Verdict.INCONCLUSIVE, cov, None, budget_note(ex))
+    assert isinstance(p, OnStep)
+    step = w.found_step.get(k)
+    if step is not None:
+        sid, label, t = step
+        states, labels = ex.search.path(sid)
+        tr = c.trace([*states, t], [*labels, label])
+        pre = states[-1]
+        insts = [i for i, tr_ in c.label_transitions(label) if tr_.tags & p.tags]
+        side = Side.BEFORE if any(not c.expr_fn(p.before, i)(pre) for i in insts) else Side.AFTER
+        which = ("the state before it breaks the rule's before-condition" if side is Side.BEFORE
+                 else "it breaks the rule's after-condition")
+        return outcome(p, Verdict.VIOLATED, cov, tr,
+                       f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & step_tags(c, label)))} and {which}",
+                       breach=Breach(step=len(tr.steps), side=side))
+    warnings = []
+    if k not in w.tag_fired and ex.complete:
+        warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")
+    return outcome(p, open_verdict(ex), cov, None, budget_note(ex), warnings)
+
+
+def deadlock_outcome(ex: Exploration, w: Watch, cov: Coverage) -> Outcome:
+    if w.deadlock is not None:
+        tr = ex.trace(w.deadlock)
+        return Outcome(property=DEADLOCK, kind=Kind.DEADLOCK, verdict=Verdict.VIOLATED, engine=ENGINE, coverage=cov,
+                       trace=tr, message="a reachable state has no enabled transition and is not declared terminal",
+                       breach=Breach(state=len(tr.steps)))
+    return Outcome(property=DEADLOCK, kind=Kind.DEADLOCK, verdict=open_verdict(ex), engine=ENGINE, coverage=cov,
+                   message=budget_note(ex))
