@@ -1,5 +1,11 @@
 """statebound's checker: the modelling language, the property language and the engines."""
 
+from .engines import Budget as Budget
+from .engines import Engine as Engine
+from .engines import engine as engine
+from .engines.reference import Exploration as Exploration
+from .engines.reference import check as check
+from .engines.reference import explore as explore
 from .errors import InputError as InputError
 from .errors import InternalError as InternalError
 from .errors import ModelError as ModelError
@@ -7,12 +13,6 @@ from .errors import Problem as Problem
 from .errors import PropertyError as PropertyError
 from .errors import StateboundError as StateboundError
 from .errors import UserError as UserError
-from .engines import Budget as Budget
-from .engines import Engine as Engine
-from .engines import engine as engine
-from .engines.reference import Exploration as Exploration
-from .engines.reference import check as check
-from .engines.reference import explore as explore
 from .expr import FALSE as FALSE
 from .expr import TRUE as TRUE
 from .expr import Bool as Bool

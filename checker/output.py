@@ -193,9 +193,9 @@ def property_text(p: Property) -> str:
         return f"sometimes {to_text(p.expr)}"
     if isinstance(p, OnStep):
         parts = [f"every step tagged {'/'.join(sorted(p.tags))}"]
-        if not (getattr(p.before, "value", None) is True):
+        if getattr(p.before, "value", None) is not True:
             parts.append(f"starts where {to_text(p.before)}")
-        if not (getattr(p.after, "value", None) is True):
+        if getattr(p.after, "value", None) is not True:
             parts.append(f"ends where {to_text(p.after)}")
         return " ".join(parts)
     if isinstance(p, NeverAfter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -168,7 +169,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     breach: Breach | None = None  # set with a counterexample (verdict VIOLATED)
 
-    @property
+    @builtins.property  # (the field ``property`` shadows the builtin in this class body)
     def holds(self) -> bool:
         return self.verdict is Verdict.HOLDS
 

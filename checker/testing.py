@@ -59,5 +59,6 @@ def assert_violated(system: System, name: str, *, length: int | None = None, bud
         raise AssertionError(f"{name} was expected to be violated but is {o.verdict}: {o.message}")
     if length is not None and (o.trace is None or len(o.trace) != length):
         got = None if o.trace is None else len(o.trace)
-        raise AssertionError(f"{name}: expected a {length}-step counterexample, got {got}:\n" + "\n".join(format_outcome(o, system=system)))
+        shown = "\n".join(format_outcome(o, system=system))
+        raise AssertionError(f"{name}: expected a {length}-step counterexample, got {got}:\n" + shown)
     return o

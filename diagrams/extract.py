@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, System, Trace, Transition, Verdict, explore
+from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, Step, System, Trace, Transition, Verdict, explore
 from ..checker.expr import Value, refs_of
 from ..checker.result import StateValues, show_value
-
 from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
 
@@ -246,8 +245,8 @@ def from_system(system: System) -> Graph:
             mine += _transition_edges(m, t, selves=(inst.name,), prefix=prefix, brief=True)
         # bundle parallel transitions: one arrow per (source, target) with every name on it
         bundled: dict[tuple[str, str], list[str]] = {}
-        for e in mine:
-            bundled.setdefault((e.source, e.target), []).append(e.name)
+        for edge in mine:
+            bundled.setdefault((edge.source, edge.target), []).append(edge.name)
         mine = [Edge(source=s, target=d, name=", ".join(names)) for (s, d), names in bundled.items()]
         nodes += _machine_nodes(m, prefix=prefix, cluster=inst.name, edges=mine)
         edges += mine
@@ -409,7 +408,7 @@ def from_trace(system: System, trace: Trace, *, outcome: Outcome | None = None) 
         number = k + 1
         marks = frozenset({Mark.STEP} | ({Mark.LOOP} if trace.loop is not None and k >= trace.loop else set()))
 
-        def changes(inst: str) -> tuple[str, ...]:
+        def changes(inst: str, st: Step = st) -> tuple[str, ...]:
             out = []
             for ch in st.changes:
                 if ch.instance != inst:
@@ -422,9 +421,9 @@ def from_trace(system: System, trace: Trace, *, outcome: Outcome | None = None) 
 
         messages.append(Message(step=number, source=st.instance, target=st.instance, name=st.transition,
                                 event=st.event, changes=changes(st.instance), marks=marks))
-        for inst, tname in st.receivers:
-            messages.append(Message(step=number, source=st.instance, target=inst, name=tname,
-                                    event=st.event, changes=changes(inst), marks=marks | {Mark.BROADCAST}))
+        for receiver, tname in st.receivers:
+            messages.append(Message(step=number, source=st.instance, target=receiver, name=tname,
+                                    event=st.event, changes=changes(receiver), marks=marks | {Mark.BROADCAST}))
     verdict = _verdict(outcome)
     title = f"{system.name}: " + (verdict if verdict else f"trace of {len(trace.steps)} steps")
     return Sequence(
@@ -478,14 +477,14 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
     final = state_of(len(trace.states) - 1)
     nodes = []
     for n in base.nodes:
-        marks: set[Mark] = set()
+        node_marks: set[Mark] = set()
         if n.id in visited:
-            marks.add(Mark.VISITED)
+            node_marks.add(Mark.VISITED)
         if n.id in in_loop:
-            marks.add(Mark.LOOP)
+            node_marks.add(Mark.LOOP)
         if n.id == final:
-            marks.add(Mark.FINAL)
-        nodes.append(n.with_marks(*marks))
+            node_marks.add(Mark.FINAL)
+        nodes.append(n.with_marks(*node_marks))
     mine = sum(len(v) for v in taken.values())
     verdict = _verdict(outcome)
     title = f"{instance} : {m.name}" + (f" — {verdict}" if verdict else "")

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .checker import System, Verdict, check
-
 from .diagrams.write import machine_graphs, write_counterexample, write_view
 
 __all__ = ["DOCS_DIR", "generate", "stale", "main"]

@@ -1,8 +1,9 @@
 """The engines: one room each, behind one interface (:class:`Engine`).
 
-``explicit`` (the reference engine, in ``reference/``): explicit-state breadth-first search, the oracle every other engine is tested
-against. Further engines (fast explicit, symbolic on z3, random on Hypothesis) live beside it and
-are looked up by name with :func:`engine` (``explicit``, ...), which imports an engine only when it is asked for (z3
+``explicit`` (the reference engine, in ``reference/``): explicit-state breadth-first search, the
+oracle every other engine is tested against. Further engines (fast explicit, symbolic on z3,
+random on Hypothesis) live beside it and are looked up by name with :func:`engine`
+(``explicit``, ...), which imports an engine only when it is asked for (z3
 and Hypothesis cost start-up time).
 """
 
@@ -25,7 +26,8 @@ def engine(name: str) -> Engine:
     """The engine called *name* (``explicit``, ...); an unknown name is an :class:`InputError`."""
     where = ENGINES.get(name)
     if where is None:
-        raise InputError(f"--engine {name!r}: no such engine; " + suggest(name, ENGINES, default="engines: " + ", ".join(ENGINES)))
+        known = "engines: " + ", ".join(ENGINES)
+        raise InputError(f"--engine {name!r}: no such engine; " + suggest(name, ENGINES, default=known))
     module, _, attr = where.partition(":")
     factory = getattr(importlib.import_module(module), attr)
     made: Engine = factory()

@@ -73,6 +73,11 @@ def _decide(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None, 
                    "repeat forever, fairly, and the goal never holds")
 
 
+def _disabled(enabled: Callable[[int], frozenset[int]], a: int) -> Callable[[int], bool]:
+    """A goal: a state where transition *a* is not enabled."""
+    return lambda n: a not in enabled(n)
+
+
 class _FairGraph:
     """The explored graph restricted to not-q states, with the fairness of each state."""
 
@@ -300,10 +305,10 @@ class _FairGraph:
                 detour: Walk
                 if a in taken:
                     src = taken[a][0]
-                    detour = bfs_path(edges, entry, lambda n: n == src, inside) or []
+                    detour = bfs_path(edges, entry, src.__eq__, inside) or []
                     detour.append(next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core))
                 else:  # weak, and disabled somewhere in the core: pass through such a state
-                    detour = bfs_path(edges, entry, lambda n: a not in enabled(n), inside) or []
+                    detour = bfs_path(edges, entry, _disabled(enabled, a), inside) or []
                 at = detour[-1][1] if detour else entry
                 detour += bfs_path(edges, at, lambda n: n == entry, inside) or []
                 cycle = cycle + detour

@@ -5,7 +5,7 @@ is a violation, found by the same budgeted search (so its counterexample is a sh
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..._compile import Compiled, Label, State
 from ...expr import to_text
@@ -30,15 +30,19 @@ def check_never_after(c: Compiled, p: NeverAfter, budget: Budget, deadline: floa
     graph (state ids, no successor recomputation); otherwise it computes successors itself, within
     *budget* and *deadline*.
     """
-    succ: Callable[[Any], Sequence[tuple[Label, Any]]]
-    decode: Callable[[Any], State]
     if ex is not None and ex.complete and ex.search.edges is not None:
-        edges, states = ex.search.edges, ex.states
+        # walk the explored graph: nodes are state ids
         initial: list[Any] = [sid for sid in range(len(ex)) if ex.is_initial(sid)]
-        succ, decode = edges.__getitem__, states.__getitem__
+        edges, states = ex.search.edges, ex.states
+
+        def succ(sid: Any) -> Sequence[tuple[Label, Any]]:
+            return edges[sid]
+
+        def decode(sid: Any) -> State:
+            return cast(State, states[sid])
     else:
         initial = list(c.initial_states())
-        succ, decode = c.successors, _identity
+        succ, decode = c.successors, _identity  # type: ignore[assignment]  # nodes are states
     obs = _Observer(c, p)
     start: Armed = tuple(False for _ in obs.watched)
     violation: list[tuple[int, Label, Any]] = []
@@ -77,8 +81,8 @@ def check_never_after(c: Compiled, p: NeverAfter, budget: Budget, deadline: floa
     return outcome(p, Verdict.HOLDS, cov, None, "", warnings)
 
 
-def _identity(x: Any) -> Any:
-    return x
+def _identity(s: State) -> State:
+    return s
 
 
 class _Observer:

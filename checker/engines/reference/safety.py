@@ -3,7 +3,7 @@ decided while the state space is explored: a :class:`Watch` hooks into the searc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..._compile import Compiled, Label, State
@@ -65,7 +65,7 @@ class Watch:
             if k not in found and fn(s):
                 found[k] = sid
 
-    def visit(self, sid: int, s: State, succ: list[tuple[Label, State]], expanding: bool) -> bool:
+    def visit(self, sid: int, s: State, succ: Sequence[tuple[Label, State]], expanding: bool) -> bool:
         if not succ and self.check_deadlock and self.deadlock is None:
             if self.terminal is None or not self.terminal(s):
                 self.deadlock = sid
