@@ -2,7 +2,9 @@
 
 Pure functions, for pasting into Markdown. Mermaid cannot colour the arrows of a state diagram,
 so counterexample steps are numbered in the labels (``(1, 4) connect``) and states are coloured
-with ``classDef``.
+with ``classDef``. Text that Mermaid would read as syntax (a ``:`` in a note, a ``;``, ``#``, ``<``
+...) is written as Mermaid's entity codes (``#58;``), which it draws as the character; every file
+statebound writes is parsed by Mermaid itself in the tests (``tests/diagrams/test_mermaid_parse.py``).
 
 >>> from statebound.diagrams.graph import Graph, Node, Edge
 >>> g = Graph(name="g", title="lamp", nodes=(Node(id="Off", label="Off"), Node(id="On", label="On")),
@@ -21,17 +23,53 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import json
+import re
+
 from . import _style as S
 from .graph import Edge, Graph, Mark, Node, Sequence
 
 __all__ = ["to_mermaid"]
 
-# characters Mermaid would read as syntax, written as its numeric entity codes
-_ENTITIES = {"#": "#35;", ";": "#59;", "{": "#123;", "}": "#125;", "<": "#60;", ">": "#62;", '"': "#quot;"}
+# Text goes into Mermaid with the characters its lexers read as syntax written as entity codes
+# (``#59;`` for ``;``), which Mermaid swaps out before it parses and decodes when it draws: ``#``
+# and ``;`` (an entity's delimiters; ``;`` ends a statement), ``{`` ``}`` (blocks, directives),
+# ``<`` ``>``, and ``&`` before a name or ``#`` (HTML), ``"`` (the end of a state's name).
+_SYNTAX = r'[#;{}<>"]|&(?=[#\w])'
+# A state diagram's lexer matches two patterns anywhere on a line, whatever they are inside of:
+# ``direction TB`` (it would set the diagram's direction and drop the line) and ``[[fork]]``,
+# ``[[join]]``, ``[[choice]]`` (they would turn a state into a pseudo-state).
+_ANYWHERE = r"\[(?=\[)|(?i:(?<=direction)\s(?=\s*(?:tb|bt|rl|lr)))"
+_SEQUENCE_TEXT = re.compile(_SYNTAX)
+_STATE_NAME = re.compile(f"{_SYNTAX}|{_ANYWHERE}")
+# A note ends at its next ``:``, a transition's label at ``::`` or a final ``:`` (Mermaid 10 also at
+# the next ``:``): the second ``:`` of ``note left of n0 : variables: tok`` made Mermaid reject every
+# machine view (issue 8, defect 19). Only a state's name, in quotes, keeps its colons.
+_STATE_LABEL = re.compile(f"{_SYNTAX}|{_ANYWHERE}|:")
+
+
+def _entity(m: re.Match[str]) -> str:
+    return f"#{ord(m.group())};"
+
+
+def _escape(s: str, syntax: re.Pattern[str]) -> str:
+    # a line break would end the statement: each line of *s* becomes a line of the label
+    return "<br/>".join(syntax.sub(_entity, line) for line in s.splitlines() or [""])
 
 
 def _t(s: str) -> str:
-    return "".join(_ENTITIES.get(c, c) for c in s)
+    """*s* as text of a sequence diagram (a message, a note, a participant)."""
+    return _escape(s, _SEQUENCE_TEXT)
+
+
+def _st(s: str) -> str:
+    """*s* as a transition's label or a note's text in a state diagram."""
+    return _escape(s, _STATE_LABEL)
+
+
+def _state_name(s: str) -> str:
+    """*s* as a state's name (in quotes) in a state diagram; ``state "" as n0`` is not Mermaid."""
+    return _escape(s, _STATE_NAME) or " "
 
 
 def to_mermaid(diagram: Graph | Sequence) -> str:
@@ -43,8 +81,9 @@ def to_mermaid(diagram: Graph | Sequence) -> str:
 
 
 def _front(title: str) -> list[str]:
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    return ["---", f'title: "{quoted}"', "---"]
+    # a JSON string is a YAML double-quoted scalar; the title stays on one line
+    quoted = json.dumps(" ".join(title.splitlines()), ensure_ascii=False)
+    return ["---", f"title: {quoted}", "---"]
 
 
 def _edge_text(e: Edge) -> str:
@@ -56,7 +95,7 @@ def _edge_text(e: Edge) -> str:
         head += f" (on {e.event})"
     if e.tags:
         head += " " + " ".join(f"«{t}»" for t in e.tags)
-    parts = [_t(head)] + [_t(g) for g in e.guard] + [_t(a) for a in e.actions]
+    parts = [_st(head)] + [_st(g) for g in e.guard] + [_st(a) for a in e.actions]
     if Mark.BROADCAST in e.marks:
         parts[0] = "broadcast " + parts[0]
     return "<br/>".join(p for p in parts if p)
@@ -70,7 +109,7 @@ def _graph(g: Graph) -> str:
     cluster_ids = {c.id: f"c{i}" for i, c in enumerate(g.clusters)}
 
     def node_lines(n: Node, indent: str) -> list[str]:
-        label = "<br/>".join(_t(line) for line in (n.label, *n.details))
+        label = _state_name("\n".join((n.label, *n.details)))
         out = [f'{indent}state "{label}" as {ids[n.id]}']
         if Mark.INITIAL in n.marks:
             out.append(f"{indent}[*] --> {ids[n.id]}")
@@ -80,14 +119,15 @@ def _graph(g: Graph) -> str:
         if n.cluster is None:
             lines += node_lines(n, "  ")
     for c in g.clusters:
-        lines.append(f'  state "{_t(c.label)}" as {cluster_ids[c.id]} {{')
+        lines.append(f'  state "{_state_name(c.label)}" as {cluster_ids[c.id]} {{')
         members = [n for n in g.nodes if n.cluster == c.id]
         for n in members:
             lines += node_lines(n, "    ")
         member_ids = {n.id for n in members}
         for e in g.edges:
             if e.source in member_ids and e.target in member_ids and not (e.marks & {Mark.BROADCAST, Mark.READS}):
-                lines.append(f"    {ids[e.source]} --> {ids[e.target]} : {_edge_text(e)}")
+                text = _edge_text(e)
+                lines.append(f"    {ids[e.source]} --> {ids[e.target]}" + (f" : {text}" if text else ""))
         lines.append("  }")
     cluster_of = {n.id: n.cluster for n in g.nodes}
     for e in g.edges:
@@ -102,7 +142,9 @@ def _graph(g: Graph) -> str:
     if g.notes and g.nodes:  # Mermaid state diagrams have no subtitle: the notes go in a note
         first = next(n for n in g.nodes if n.cluster is None) if any(n.cluster is None for n in g.nodes) else None
         if first is not None:
-            lines.append(f"  note left of {ids[first.id]} : " + "<br/>".join(_t(n) for n in g.notes))
+            note = _st("\n".join(g.notes))
+            if note.strip():
+                lines.append(f"  note left of {ids[first.id]} : {note}")
     classes: dict[str, list[str]] = {}
     for n in g.nodes:
         for mark, cls in ((Mark.VISITED, "visited"), (Mark.LOOP, "loop"), (Mark.FINAL, "final"),
