@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, UserError, suggest
+from .errors import InputError, ModelError, Problem, UserError, suggest
 from .machine import System
+from .result import DEADLOCK
 
 __all__ = ["load_function", "parse_params", "load_system", "signature_params"]
 
@@ -24,6 +25,12 @@ def _import_file(path: Path, target: str) -> Any:
     if not path.exists():
         near = suggest(path.name, (p.name for p in path.parent.glob("*.py")) if path.parent.is_dir() else ())
         raise InputError(f"{target}: file {str(path)!r} does not exist; " + (near or "check the path"), path=str(path))
+    if path.is_dir():
+        raise InputError(f"TARGET {target!r}: {str(path)!r} is a folder, not a Python file; "
+                         "give path/to/file.py:function", path=str(path))
+    if path.suffix != ".py":
+        raise InputError(f"TARGET {target!r}: {path.name!r} is not a Python file; give path/to/file.py:function",
+                         path=str(path))
     path = path.resolve()
     # inside a package: import it by its dotted name, so its relative and absolute imports work
     parts = [path.stem]
@@ -53,7 +60,9 @@ def _import_file(path: Path, target: str) -> Any:
     except SyntaxError as err:
         raise InputError(f"{err.filename}:{err.lineno}: syntax error: {err.msg}; fix the model file",
                          path=err.filename, line=err.lineno) from None
-    except Exception as err:  # noqa: BLE001 - any error in user code is reported, not raised
+    except MemoryError:
+        raise  # not a bug in the model: the CLI says how to make it smaller
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - any error in user code is reported, not raised
         raise _user_code_error(target, "loading", err) from None
     return module
 
@@ -83,7 +92,9 @@ def _import_module(name: str, target: str) -> Any:
                 f"{target}: no module named {err.name!r}; give path/to/file.py:function or an importable package.module:function"
             ) from None
         raise _user_code_error(target, "loading", err) from None
-    except Exception as err:  # noqa: BLE001
+    except MemoryError:
+        raise
+    except (Exception, SystemExit) as err:  # noqa: BLE001
         raise _user_code_error(target, "loading", err) from None
 
 
@@ -91,11 +102,16 @@ def _user_code_error(target: str, doing: str, err: BaseException) -> InputError:
     frames = [f for f in traceback.extract_tb(err.__traceback__) if "/checker/" not in f.filename.replace("\\", "/")]
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else target
     line = frames[-1].lineno if frames else None
-    return InputError(
-        f"{where}: {type(err).__name__} while {doing} {target}: {err}; fix the model",
-        path=frames[-1].filename if frames else None,
-        line=line,
-    )
+    if isinstance(err, SystemExit):
+        # issue 8, defect 4: an exit from model code would end statebound with its status ("holds")
+        status = "" if err.code is None else repr(err.code)
+        fix = ("remove the call, or guard it with if __name__ == '__main__':" if doing == "loading"
+               else "return a System instead")
+        text = f"{where}: the model called sys.exit({status}) while {doing} {target}; {fix}"
+    else:
+        detail = f": {err}" if str(err) else ""  # a MemoryError or a bare exception has no text
+        text = f"{where}: {type(err).__name__} while {doing} {target}{detail}; fix the model"
+    return InputError(text, path=frames[-1].filename if frames else None, line=line)
 
 
 def load_function(target: str) -> Callable[..., Any]:
@@ -106,7 +122,7 @@ def load_function(target: str) -> Callable[..., Any]:
             f"TARGET {target!r}: expected path/to/file.py:function or package.module:function, "
             "e.g. models/phase3.py:before"
         )
-    if module_part.endswith(".py") or "/" in module_part or "\\" in module_part:
+    if module_part.endswith(".py") or "/" in module_part or "\\" in module_part or Path(module_part).is_file():
         module = _import_file(Path(module_part), target)
     else:
         module = _import_module(module_part, target)
@@ -169,6 +185,7 @@ def parse_params(fn: Callable[..., Any], pairs: Sequence[str], *, target: str = 
     """Turn ``key=value`` strings into keyword arguments for *fn*, typed by its defaults."""
     accepted = signature_params(fn)
     out: dict[str, Any] = {}
+    seen: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
@@ -180,6 +197,10 @@ def parse_params(fn: Callable[..., Any], pairs: Sequence[str], *, target: str = 
             if hint.startswith("did you mean"):
                 hint += f" (parameters: {listing})"
             raise InputError(f"--param {key}: {target or fn.__name__} has no parameter {key!r}; {hint}")
+        if key in out:
+            raise InputError(f"--param {key}={value.strip()}: {key} is already given ({key}={seen[key]}); "
+                             "give each parameter once")
+        seen[key] = value.strip()
         default = accepted[key].default
         out[key] = _convert(key, value.strip(), None if default is inspect.Parameter.empty else default)
     return out
@@ -212,13 +233,21 @@ def load_system(target: str, params: Sequence[str] = (), *, fn: Callable[..., An
         if kwargs:  # most likely a parameter value the model rejects
             raise InputError(f"{target}: {err}; check the --param values") from None
         raise _user_code_error(target, "building", err) from None
-    except Exception as err:  # noqa: BLE001
+    except MemoryError:
+        raise  # not a bug in the model: the CLI says how to make it smaller
+    except (Exception, SystemExit) as err:  # noqa: BLE001
         raise _user_code_error(target, "building", err) from None
     if not isinstance(system, System):
         raise InputError(
             f"TARGET {target!r}: the function returned {type(system).__name__}, not a System; "
             "return statebound.System(...) with its properties"
         )
+    if system.check_deadlock and any(p.name == DEADLOCK for p in system.properties):
+        # issue 8, defect 9: two outcomes under one name, and one trace file for both
+        raise ModelError(Problem(
+            where=f"{system.name}/property {DEADLOCK!r}", what="is the name of the built-in deadlock-freedom check",
+            fix="rename the property, or build the System with check_deadlock=False",
+        ))
     if not system.params:
         bound = {n: p.default for n, p in signature_params(fn).items() if p.default is not inspect.Parameter.empty}
         bound.update(kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from .expr import Ref, refs_of, to_text
@@ -10,7 +11,9 @@ from .machine import System
 from .property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
 from .result import Outcome, Report, Side, Trace, Verdict, show_value
 
-__all__ = ["report_to_json", "trace_to_json", "to_itf", "format_report", "format_trace", "format_outcome"]
+__all__ = [
+    "report_to_json", "error_to_json", "trace_to_json", "to_itf", "format_report", "format_trace", "format_outcome",
+]
 
 ITF_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 
@@ -69,6 +72,31 @@ def report_to_json(report: Report, *, target: str = "") -> dict[str, Any]:
         "coverage": report.coverage.to_json(),
         "properties": [_outcome_json(o) for o in report.outcomes],
         "errors": list(report.errors),
+    }
+
+
+def error_to_json(errors: Sequence[str], *, exit_code: int, target: str = "", system: str | None = None,
+                  params: tuple[tuple[str, Any], ...] = (), trace: Trace | None = None,
+                  stopped: str | None = None) -> dict[str, Any]:
+    """The JSON document of a run that ended without a report: bad input, a model error found
+    while exploring (with *trace*, the execution that reaches it), a timeout before any property
+    was checked (*stopped* says why), an interruption or an internal error.
+
+    It has the keys of :func:`report_to_json` and ``trace``; ``coverage`` is null unless *stopped*
+    is given (nothing was measured to the end), and ``properties`` is empty.
+    """
+    coverage = None if stopped is None else {"states": 0, "steps": 0, "depth": 0, "seconds": 0.0,
+                                             "complete": False, "stopped": stopped, "unfired": []}
+    return {
+        "statebound": 1,
+        "target": target,
+        "system": system,
+        "params": {k: _value(v) for k, v in params},
+        "exit_code": int(exit_code),
+        "coverage": coverage,
+        "properties": [],
+        "errors": list(errors),
+        "trace": trace_to_json(trace) if trace is not None else None,
     }
 
 

@@ -6,28 +6,78 @@ get SVG when Graphviz is missing); neither prints.
 
 from __future__ import annotations
 
-import re
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ..checker import InputError, Machine, Outcome, System, Trace
 from ..checker.errors import suggest
-
 from .dot import to_dot
 from .extract import from_exploration, from_machine, from_system, from_trace, highlight, touched_instances
 from .graph import Graph, Sequence
 from .mermaid import to_mermaid
-from .render import MISSING_HINT, has_graphviz, render
+from .render import MISSING_HINT, has_graphviz, render_bytes, write_atomically
 
-__all__ = ["VIEWS", "FORMATS", "write_view", "write_counterexample", "machine_graphs"]
+__all__ = ["VIEWS", "FORMATS", "write_view", "write_counterexample", "machine_graphs", "FileNames", "Write", "safe_name"]
 
 VIEWS = ("machine", "system", "graph", "sequence")
 FORMATS = ("svg", "png", "dot", "mermaid")
 _SUFFIX = {"svg": ".svg", "png": ".png", "dot": ".dot", "mermaid": ".mmd"}
 
 
-def _safe(name: str) -> str:
-    """A file-name-safe version of an instance or machine name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+#: how a diagram is written: (path, content); the CLI passes one that also keeps its manifest
+Write = Callable[[Path, bytes], None]
+
+#: longest stem kept as it is, in bytes (file names may have at most 255)
+_MAX_STEM = 120
+
+
+def safe_name(name: str) -> str:
+    """A file-name-safe version of a property, instance or machine name: letters, digits, ``-``,
+    ``_`` and ``.`` are kept, anything else becomes ``_``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+    return safe if safe.strip(".") else safe.replace(".", "_") or "_"
+
+
+class FileNames:
+    """Distinct file stems for the names of one output folder (issue 8, defect 8).
+
+    Sanitising (``x/y`` and ``x_y`` both give ``x_y``), case-insensitive file systems (``Lamp``
+    and ``lamp``) and joining (instance ``q-sequence`` of property ``p`` and the sequence
+    diagram of property ``p-q``) can map two names to one file. The first keeps the plain stem;
+    any later one gets a short digest of its own name (``x_y-3f2a1c0d``), the same in every run,
+    as does a stem too long for a file name. Mutable: it remembers the stems it handed out.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, ...], str] = {}
+        self._taken: set[str] = set()  # casefolded
+
+    def stem(self, *key: str, base: str | None = None) -> str:
+        """The stem of the thing *key* names, built from *base* (default: the parts of *key*,
+        each made safe, joined by ``-``); the same key always gets the same stem."""
+        got = self._by_key.get(key)
+        if got is not None:
+            return got
+        stem = base if base is not None else "-".join(safe_name(k) for k in key)
+        if len(stem.encode("utf-8")) > _MAX_STEM or stem.casefold() in self._taken:
+            digest = hashlib.sha256("\0".join(key).encode("utf-8")).hexdigest()
+            head = stem.encode("utf-8")[:_MAX_STEM - 12].decode("utf-8", "ignore")
+            stem = f"{head}-{digest[:8]}"
+            n = 8
+            while stem.casefold() in self._taken and n < len(digest):  # a digest collision: practically never
+                n += 4
+                stem = f"{head}-{digest[:n]}"
+        if stem.casefold() in self._taken:
+            raise InputError(f"{'/'.join(key)}: two names map to the file {stem!r}; rename one of them")
+        self._taken.add(stem.casefold())
+        self._by_key[key] = stem
+        return stem
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data)
 
 
 def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
@@ -52,15 +102,16 @@ def machine_graphs(system: System) -> list[tuple[str, Graph]]:
     for m, _ in groups:
         counts[m.name] = counts.get(m.name, 0) + 1
     out = []
+    stems = FileNames()
     for m, names in groups:
-        stem = f"machine-{_safe(m.name)}" + (f"-{_safe(names[0])}" if counts[m.name] > 1 else "")
-        out.append((stem, from_machine(m, instances=tuple(names))))
+        base = f"machine-{safe_name(m.name)}" + (f"-{safe_name(names[0])}" if counts[m.name] > 1 else "")
+        out.append((stems.stem("machine", m.name, names[0], base=base), from_machine(m, instances=tuple(names))))
     return out
 
 
-def _emit(diagram: Graph | Sequence, stem: Path, fmts: tuple[str, ...], files: list[Path], notes: list[str]) -> None:
+def _emit(diagram: Graph | Sequence, stem: Path, fmts: tuple[str, ...], files: list[Path], notes: list[str],
+          write: Write) -> None:
     """Write *diagram* as each of *fmts*; without Graphviz, fall back to DOT and Mermaid."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
     wanted = list(fmts)
     if any(f in ("svg", "png") for f in wanted) and not has_graphviz():
         if MISSING_HINT not in notes:
@@ -71,13 +122,14 @@ def _emit(diagram: Graph | Sequence, stem: Path, fmts: tuple[str, ...], files: l
     for fmt in wanted:
         path = stem.with_name(stem.name + _SUFFIX[fmt])
         if fmt == "mermaid":
-            path.write_text(to_mermaid(diagram), encoding="utf-8")
+            data = to_mermaid(diagram).encode("utf-8")
         elif fmt == "dot":
             dot_text = dot_text or to_dot(diagram)
-            path.write_text(dot_text, encoding="utf-8")
+            data = dot_text.encode("utf-8")
         else:
             dot_text = dot_text or to_dot(diagram)
-            render(dot_text, path, fmt=fmt)
+            data = render_bytes(dot_text, fmt=fmt, where=str(path))
+        write(path, data)
         files.append(path)
 
 
@@ -88,6 +140,7 @@ def write_view(
     fmt: str,
     out_dir: Path,
     trace: Trace | None = None,
+    write: Write | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Write one view of *system* into *out_dir*.
 
@@ -106,6 +159,9 @@ def write_view(
     trace : Trace, optional
         Required by the ``sequence`` view; with the ``machine`` view, each instance the trace
         touches is drawn with the trace highlighted (``machine-<instance>``).
+    write : callable, optional
+        ``write(path, content)`` writes one file; by default atomically (a temporary file renamed
+        into place), creating *out_dir*.
 
     Returns
     -------
@@ -122,25 +178,29 @@ def write_view(
     _check_choice("view", view, VIEWS)
     _check_choice("format", fmt, FORMATS)
     out_dir = Path(out_dir)
+    write = write or _write_file
     files: list[Path] = []
     notes: list[str] = []
     if view == "machine" and trace is not None:
         # with a trace: each instance it touches, with the trace drawn on its machine
+        stems = FileNames()
         for name in touched_instances(trace) or tuple(i.name for i in system.instances):
-            _emit(highlight(system, name, trace), out_dir / f"machine-{_safe(name)}", (fmt,), files, notes)
+            stem = stems.stem("instance", name, base=f"machine-{safe_name(name)}")
+            _emit(highlight(system, name, trace), out_dir / stem, (fmt,), files, notes, write)
     elif view == "machine":
         for stem, graph in machine_graphs(system):
-            _emit(graph, out_dir / stem, (fmt,), files, notes)
+            _emit(graph, out_dir / stem, (fmt,), files, notes, write)
     elif view == "system":
-        _emit(from_system(system), out_dir / "system", (fmt,), files, notes)
+        _emit(from_system(system), out_dir / "system", (fmt,), files, notes, write)
     elif view == "graph":
         graph = from_exploration(system)
         notes += [n for n in graph.notes if n.startswith("state graph too large")]
-        _emit(graph, out_dir / "graph", (fmt,), files, notes)
+        _emit(graph, out_dir / "graph", (fmt,), files, notes, write)
     else:
         if trace is None:
-            raise InputError("--view sequence: needs a trace to draw; pass a trace file or draw a counterexample with 'check --out DIR'")
-        _emit(from_trace(system, trace), out_dir / "sequence", (fmt,), files, notes)
+            raise InputError("--view sequence: needs a trace to draw; "
+                             "pass a trace file or draw a counterexample with 'check --out DIR'")
+        _emit(from_trace(system, trace), out_dir / "sequence", (fmt,), files, notes, write)
     return files, notes
 
 
@@ -150,10 +210,15 @@ def write_counterexample(
     *,
     out_dir: Path,
     stem: str,
+    names: FileNames | None = None,
+    write: Write | None = None,
 ) -> tuple[list[Path], list[str]]:
     """Draw *outcome*'s trace: the highlighted machine diagram of every instance the trace
-    touches (every instance for a trace without steps) (``<stem>-<instance>``) and its sequence diagram (``<stem>-sequence``), each as DOT,
-    SVG and Mermaid.
+    touches (every instance for a trace without steps) (``<stem>-<instance>``) and its sequence
+    diagram (``<stem>-sequence``), each as DOT, SVG and Mermaid.
+
+    *names* gives the file stems; pass one :class:`FileNames` to every call that writes into the
+    same folder, so that no two diagrams share a file. *write* is as in :func:`write_view`.
 
     Returns ``(files, notes)`` as :func:`write_view` does; an outcome without a trace writes
     nothing and says so in a note.
@@ -162,6 +227,8 @@ def write_counterexample(
     if trace is None:
         return [], [f"{outcome.property}: {outcome.verdict}, no trace to draw"]
     out_dir = Path(out_dir)
+    names = names if names is not None else FileNames()
+    write = write or _write_file
     files: list[Path] = []
     notes: list[str] = []
     fmts = ("dot", "svg", "mermaid")
@@ -169,6 +236,8 @@ def write_counterexample(
     touched = touched_instances(trace) or tuple(i.name for i in system.instances)
     for inst in touched:
         graph = highlight(system, inst, trace, outcome=outcome)
-        _emit(graph, out_dir / f"{stem}-{_safe(inst)}", fmts, files, notes)
-    _emit(from_trace(system, trace, outcome=outcome), out_dir / f"{stem}-sequence", fmts, files, notes)
+        file_stem = names.stem(stem, "instance", inst, base=f"{stem}-{safe_name(inst)}")
+        _emit(graph, out_dir / file_stem, fmts, files, notes, write)
+    file_stem = names.stem(stem, "sequence", base=f"{stem}-sequence")
+    _emit(from_trace(system, trace, outcome=outcome), out_dir / file_stem, fmts, files, notes, write)
     return files, notes

@@ -1,38 +1,160 @@
 """The ``statebound`` command line: the only module that prints.
 
 Exit codes: 0 every property holds, 1 a property is violated, 2 bad input (model, arguments,
-files), 3 inconclusive (a budget ran out), 4 internal error (a bug in statebound).
+files, or outputs that could not be written), 3 inconclusive (a budget, the timeout or memory ran
+out), 4 internal error (a bug in statebound), 130 interrupted (SIGINT or SIGTERM).
+
+Hostile input, interrupted and concurrent runs (issue 8): model code runs under
+:func:`._guard.model_code` (its stdout goes to stderr, ``--timeout`` covers it); ``--out`` is
+opened, locked and proved writable before anything is loaded (:mod:`._outputs`); verdicts are
+printed whatever happens to the files; and every failure, at any point, is one message on stderr,
+one JSON document with ``--format json``, and a ``report.json`` that says what happened.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .checker.errors import InputError, ModelError, UserError
+from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal, signals
+from ._outputs import MANIFEST, OutputDir
+from .checker._compile import DeadlineReached
 from .checker.engines import Budget
 from .checker.engines.reference import check
+from .checker.errors import InputError, UserError
 from .checker.load import load_function, load_system, signature_params
 from .checker.machine import System
-from .checker.output import dumps, format_report, format_trace, property_text, report_to_json, to_itf
-from .checker.result import Report, Verdict
+from .checker.output import (
+    dumps,
+    error_to_json,
+    format_report,
+    format_trace,
+    property_text,
+    report_to_json,
+    to_itf,
+)
+from .checker.result import ExitCode, Report, Trace, Verdict
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_VIOLATED, EXIT_INPUT, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_VIOLATED, EXIT_INPUT = ExitCode.OK, ExitCode.VIOLATED, ExitCode.BAD_INPUT
+EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_INTERRUPTED = ExitCode.INCONCLUSIVE, ExitCode.INTERNAL, ExitCode.INTERRUPTED
 DEFAULT_OUT = "statebound-out"
+#: the run's phases, as messages name them
+LOADING, CHECKING, WRITING = "loading and building the model", "checking", "writing the outputs"
+BUG_HINT = ("this is a bug in statebound; please report it with the command you ran "
+            "(add --debug to see the traceback)")
+
+
+def _say(label: str, message: str) -> None:
+    for line in message.splitlines() or [""]:
+        click.echo(f"statebound: {label}: {line}", err=True)
 
 
 def _err(message: str) -> None:
-    for line in message.splitlines() or [""]:
-        click.echo(f"statebound: error: {line}", err=True)
+    _say("error", message)
+
+
+@dataclass
+class _Run:
+    """What one invocation has done so far, so that a failure at any point is still reported
+    (on stderr, as a JSON document, and in ``--out``). Mutable: the command fills it in."""
+
+    as_json: bool = False
+    target: str = ""
+    phase: str = "reading the command line"
+    timeout: float | None = None
+    system: System | None = None
+    outputs: OutputDir | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+class _Undecided(Exception):  # noqa: N818 - an outcome, not a failure
+    """The run ends inconclusive without a report (exit 3); *stopped* says why."""
+
+    def __init__(self, message: str, stopped: str) -> None:
+        super().__init__(message)
+        self.stopped = stopped
+
+
+def _state() -> _Run:
+    return click.get_current_context().ensure_object(_Run)
+
+
+if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; older versions do not subscript
+    _ParamType = click.ParamType[Any, Any]
+else:
+    _ParamType = click.ParamType
+
+
+class _Number(_ParamType):
+    """A budget value: finite, a whole number when *whole*, at least *least* (issue 8, defect 12:
+    ``--timeout nan`` was accepted and disabled the timeout)."""
+
+    def __init__(self, what: str, *, whole: bool, least: float, open_bound: bool = False) -> None:
+        self.what, self.whole, self.least, self.open_bound = what, whole, least, open_bound
+        self.name = "integer" if whole else "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number: float | None = value
+        else:
+            try:
+                number = int(str(value)) if self.whole else float(str(value))
+            except ValueError:
+                number = None
+        low_ok = number is not None and (number > self.least if self.open_bound else number >= self.least)
+        if number is None or not math.isfinite(number) or not low_ok:
+            option = param.opts[0] if param is not None and param.opts else "value"
+            raise InputError(f"{option} {value}: not {self.what}")
+        return number
+
+
+_SECONDS = _Number("a positive number of seconds, e.g. --timeout 60 (leave it out for no limit)",
+                   whole=False, least=0, open_bound=True)
+_STATES = _Number("a whole number of states, at least 1, e.g. --max-states 100000", whole=True, least=1)
+_DEPTH = _Number("a whole number of steps, at least 0, e.g. --max-depth 20", whole=True, least=0)
+
+
+def _budget_options(fn: Any) -> Any:
+    """--max-states, --max-depth and --timeout, shared by check and diagram (defect 15)."""
+    fn = click.option("--timeout", type=_SECONDS, default=None, metavar="SECONDS",
+                      help="Stop after this many seconds, loading and building the model included (inconclusive).")(fn)
+    fn = click.option("--max-depth", type=_DEPTH, default=None, metavar="N",
+                      help="Explore at most this many steps deep (inconclusive if there is more).")(fn)
+    fn = click.option("--max-states", type=_STATES, default=None, metavar="N",
+                      help="Stop after this many states (inconclusive).")(fn)
+    return fn
+
+
+def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None) -> System:
+    """Import and build the model under :func:`model_code` (stdout to stderr, the deadline)."""
+    run.target, run.phase = target, LOADING
+    with model_code(deadline):
+        system = load_system(target, params)
+    run.system = system
+    return system
+
+
+def _run_check(run: _Run, system: System, *, deadline: float | None, max_states: int | None,
+               max_depth: int | None, props: Sequence[str] | None, progress: Any = None) -> Report:
+    """The check, with what is left of the time. The engine stops itself at the deadline; the
+    alarm, a little later, is a backstop for what does not look at the clock."""
+    run.phase = CHECKING
+    left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+    budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left)
+    backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
+    with model_code(backstop):
+        return check(system, budget=budget, properties=list(props) if props else None, progress=progress)
 
 
 class _Progress:
@@ -67,62 +189,88 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+@dataclass
+class _Written:
+    """What writing the outputs of a check gave (mutable: filled in while writing)."""
+
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    code: ExitCode | None = None  # set when writing failed or was interrupted
 
 
-def _write_outputs(out: Path, report: Report, system: System | None, target: str) -> tuple[list[Path], list[str]]:
-    """report.json, one ITF trace per counterexample, and highlighted diagrams of each violation."""
-    written: list[Path] = []
-    notes: list[str] = []
+def _write_outputs(outputs: OutputDir, report: Report, system: System, target: str) -> _Written:
+    """report.json, one ITF trace per counterexample, and highlighted diagrams of each violation.
+
+    Signals are deferred meanwhile and stop the writing between two files; a failure stops it
+    too. Either way ``report.json`` ends up saying what happened (or is removed), and everything
+    written is in the manifest (issue 8, defects 6 and 7).
+    """
+    done = _Written()
+    folder = str(outputs.path)
+    violated = [o for o in report.outcomes if o.trace is not None and o.verdict is Verdict.VIOLATED]
+
+    def put(path: Path, data: bytes) -> None:
+        signum = pending_signal()
+        if signum is not None:
+            raise Interrupted(signum)
+        outputs.sink(path, data)
+
+    with deferred_signals():
+        try:
+            try:
+                from .diagrams.write import FileNames, write_counterexample
+
+                stems = FileNames()  # property names -> distinct stems (defect 8)
+                put(outputs.path / "report.json", dumps(report_to_json(report, target=target)).encode("utf-8"))
+                for o in violated:
+                    assert o.trace is not None
+                    itf = to_itf(o.trace, system=report.system, prop=o.property, params=report.params)
+                    put(outputs.path / f"{stems.stem(o.property)}.itf.json", dumps(itf).encode("utf-8"))
+                if violated:
+                    drawn = FileNames()
+                    for o in violated:
+                        _, more = write_counterexample(system, o, out_dir=outputs.path, stem=stems.stem(o.property),
+                                                       names=drawn, write=put)
+                        done.notes += [n for n in more if n not in done.notes]
+            except Interrupted:
+                pass  # handled below, with a signal that came during the last file
+            except OSError as err:
+                done.code = EXIT_INPUT
+                name = Path(err.filename).name if err.filename else "a file"
+                done.errors.append(f"--out {folder!r}: cannot write {name}: {err.strerror}; "
+                                   "free some space or choose another --out (the verdicts are complete)")
+            except UserError as err:  # Graphviz failed or timed out
+                done.code = EXIT_INPUT
+                done.errors += err.lines
+            except Exception as err:  # noqa: BLE001 - the verdicts are still reported
+                done.code = EXIT_INTERNAL
+                done.errors.append(f"internal error while writing the outputs: {type(err).__name__}: {err}")
+            signum = pending_signal()
+            if signum is not None:
+                done.code = EXIT_INTERRUPTED
+                done.errors[:0] = [f"interrupted while {WRITING}; {folder}/{MANIFEST} lists the files written"]
+            if done.code is not None:
+                _amend_report(outputs, report, target, done)
+        finally:
+            clear_pending_signal()
+    done.files = list(outputs.written)
+    return done
+
+
+def _amend_report(outputs: OutputDir, report: Report, target: str, done: _Written) -> None:
+    """After a failed or interrupted write: report.json says so, or is not there at all (a
+    report that disagrees with the exit code is worse than none)."""
+    doc = report_to_json(report, target=target)
+    doc["errors"] = list(doc["errors"]) + done.errors
+    doc["exit_code"] = int(done.code or 0)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        _remove_previous(out)
-        path = out / "report.json"
-        path.write_text(dumps(report_to_json(report, target=target)))
-        written.append(path)
-        for o in report.outcomes:
-            if o.trace is None or o.verdict is not Verdict.VIOLATED:
-                continue
-            path = out / f"{_slug(o.property)}.itf.json"
-            path.write_text(dumps(to_itf(o.trace, system=report.system, prop=o.property, params=report.params)))
-            written.append(path)
-    except OSError as err:
-        raise InputError(f"--out {str(out)!r}: cannot write: {err.strerror}; choose a writable directory") from None
-    try:
-        if system is not None and any(o.verdict is Verdict.VIOLATED and o.trace is not None for o in report.outcomes):
-            from . import diagrams
-
-            for o in report.outcomes:
-                if o.trace is None or o.verdict is not Verdict.VIOLATED:
-                    continue
-                files, more = diagrams.write_counterexample(system, o, out_dir=out, stem=_slug(o.property))
-                written += files
-                notes += [n for n in more if n not in notes]
-    finally:
-        _record(out, written)
-    return written, notes
-
-
-MANIFEST = ".statebound-files"
-
-
-def _remove_previous(out: Path) -> None:
-    """Delete what the previous check wrote into *out* (listed in its manifest), so that no stale
-    counterexample survives a run where the property now holds; nothing else is touched."""
-    manifest = out / MANIFEST
-    if not manifest.exists():
-        return
-    for name in manifest.read_text(encoding="utf-8").splitlines():
-        target = out / name
-        if name and "/" not in name and target.is_file():
-            target.unlink()
-    manifest.unlink()
-
-
-def _record(out: Path, written: list[Path]) -> None:
-    names = sorted({p.name for p in written if p.parent.resolve() == out.resolve()})
-    (out / MANIFEST).write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
+        outputs.write("report.json", dumps(doc).encode("utf-8"))
+    except OSError:
+        try:
+            outputs.remove("report.json")
+        except OSError:
+            pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -133,8 +281,8 @@ def cli() -> None:
     TARGET names a function that returns a statebound.System: path/to/file.py:function or
     package.module:function, e.g. models/phase3.py:before.
 
-    Exit codes: 0 all hold, 1 violated, 2 bad input, 3 inconclusive, 4 internal error.
-    Add --debug anywhere to see the traceback of an internal error.
+    Exit codes: 0 all hold, 1 violated, 2 bad input, 3 inconclusive, 4 internal error,
+    130 interrupted. Add --debug anywhere to see the traceback of an internal error.
     """
 
 
@@ -151,52 +299,51 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT),
               show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
 @click.option("--no-out", is_flag=True, help="Write no files.")
-@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after this many states (inconclusive).")
-@click.option("--max-depth", type=click.IntRange(min=0), default=None, help="Explore at most this many steps deep.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Stop after this many seconds (inconclusive).")
+@_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
               max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples."""
+    run = _state()
     ctx = click.get_current_context()
     if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
         raise InputError("--out and --no-out: choose one (--no-out writes no files)")
-    system = load_system(target, params)
-    budget = Budget(max_states=max_states, max_depth=max_depth, timeout=timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    run.timeout, run.target = timeout, target
+    if not no_out:
+        run.outputs = OutputDir.open(out)  # before anything runs (defects 13, 14)
+    system = _load(run, target, params, deadline)
     progress = _Progress(sys.stderr.isatty() and fmt == "text")
     try:
-        report = check(system, budget=budget, properties=list(props) or None, progress=progress)
-    except ModelError as err:
-        progress.stop()
-        partial = Report(system=system.name, params=system.params, errors=err.lines)
-        if not no_out:
-            _write_outputs(out, partial, None, target)
-        _err(str(err))
-        if err.trace is not None:
-            click.echo("statebound: the execution that reaches it:", err=True)
-            for line in format_trace(err.trace):  # type: ignore[arg-type]
-                click.echo(line, err=True)
-        return EXIT_INPUT
+        report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth,
+                            props=props, progress=progress)
     finally:
         progress.stop()
-    written: list[Path] = []
-    notes: list[str] = []
-    if not no_out:
-        written, notes = _write_outputs(out, report, system, target)
-    if fmt == "json":
-        click.echo(json.dumps(report_to_json(report, target=target), indent=2))
-    else:
+    if fmt == "text":  # the verdicts first, whatever happens to the files (defect 6)
         for line in format_report(report, system=system, target=target):
             click.echo(line)
-        if written:
-            traces = sum(1 for p in written if p.name.endswith(".itf.json"))
-            drawn = [p for p in written if p.suffix in (".svg", ".png", ".dot", ".mmd")]
-            kinds = ", ".join(sorted({p.suffix[1:] for p in drawn}))
-            pictures = _plural(len({p.stem for p in drawn}), "diagram") + (f" ({kinds})" if kinds else "")
-            click.echo(f"wrote report.json, {_plural(traces, 'ITF trace')} and {pictures} to {out}/")
-    for note in notes:
+    done = _Written()
+    if run.outputs is not None:
+        run.phase = WRITING
+        done = _write_outputs(run.outputs, report, system, target)
+    code = done.code if done.code is not None else report.exit_code()
+    if fmt == "json":
+        doc = report_to_json(report, target=target)
+        doc["errors"] = list(doc["errors"]) + done.errors
+        doc["exit_code"] = int(code)
+        click.echo(json.dumps(doc, indent=2))
+    elif done.code is None and done.files:
+        traces = sum(1 for n in done.files if n.endswith(".itf.json"))
+        drawn = [Path(n) for n in done.files if Path(n).suffix in (".svg", ".png", ".dot", ".mmd")]
+        kinds = ", ".join(sorted({p.suffix[1:] for p in drawn}))
+        pictures = _plural(len({p.stem for p in drawn}), "diagram") + (f" ({kinds})" if kinds else "")
+        click.echo(f"wrote report.json, {_plural(traces, 'ITF trace')} and {pictures} to {out}/")
+    for error in done.errors:
+        _err(error)
+    if done.code is EXIT_INTERNAL:
+        click.echo(f"statebound: {BUG_HINT}", err=True)
+    for note in done.notes:
         click.echo(f"statebound: note: {note}", err=True)
-    return report.exit_code()
+    return int(code)
 
 
 @cli.command("list")
@@ -205,8 +352,12 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
     """Show TARGET's parameters, instances, transitions and properties."""
-    fn = load_function(target)
-    system = load_system(target, params, fn=fn)
+    run = _state()
+    run.target, run.phase = target, LOADING
+    with model_code(None):  # the model's own output must not corrupt --format json (defect 10)
+        fn = load_function(target)
+        system = load_system(target, params, fn=fn)
+    run.system = system
     sig = signature_params(fn)
     import inspect
 
@@ -257,7 +408,7 @@ def _transition_text(t: Any) -> str:
     from .checker.expr import to_text
 
     parts = [f"on {t.on}: {t.name}" if t.on else t.name]
-    if not (getattr(t.guard, "value", None) is True):
+    if getattr(t.guard, "value", None) is not True:
         parts.append(f"[{to_text(t.guard)}]")
     if t.updates:
         parts.append("/ " + ", ".join(f"{n} := {to_text(v)}" for n, v in t.updates))
@@ -292,20 +443,32 @@ def _transition_json(t: Any) -> dict[str, Any]:
 @click.option("--property", "prop", default=None, metavar="NAME",
               help="Draw this property's counterexample or witness: as a sequence (--view sequence) "
                    "or highlighted on each machine it touches (--view machine).")
-def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None) -> int:
+@_budget_options
+def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None,
+                max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
     """Draw TARGET's machines, system, state graph or a trace."""
     from . import diagrams
 
-    system = load_system(target, params)
-    trace = None
+    run = _state()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    run.timeout = timeout
+    system = _load(run, target, params, deadline)
+    trace: Trace | None = None
     if prop is not None:
-        report = check(system, properties=[prop])
-        trace = report.outcome(prop).trace
+        report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth, props=[prop])
+        outcome = report.outcome(prop)
+        trace = outcome.trace
+        if trace is None and outcome.verdict is Verdict.INCONCLUSIVE:
+            stopped = outcome.coverage.stopped or report.coverage.stopped or "a budget ran out"
+            raise _Undecided(f"--property {prop}: not decided within the budget ({stopped}), so there is no trace "
+                             "to draw; raise --max-states, --max-depth or --timeout", stopped)
         if trace is None:
-            raise InputError(f"--property {prop}: it has no counterexample or witness to draw ({report.outcome(prop).verdict})")
+            raise InputError(f"--property {prop}: it has no counterexample or witness to draw ({outcome.verdict})")
     elif view == "sequence":
         raise InputError("--view sequence draws a trace; name one with --property NAME")
-    files, notes = diagrams.write_view(system, view=view, fmt=fmt, out_dir=out, trace=trace)
+    run.phase = WRITING
+    with deferred_signals():
+        files, notes = diagrams.write_view(system, view=view, fmt=fmt, out_dir=out, trace=trace)
     for f in files:
         click.echo(str(f))
     for n in notes:
@@ -313,9 +476,82 @@ def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: 
     return EXIT_OK
 
 
-def _json_errors(errors: list[str]) -> None:
-    """With --format json, bad input still gives a JSON document on stdout."""
-    click.echo(json.dumps({"statebound": 1, "exit_code": EXIT_INPUT, "properties": [], "errors": errors}, indent=2))
+def _ended(phase: str) -> str:
+    """What an interruption in *phase* leaves undone."""
+    if phase == CHECKING:
+        return "; no property was decided"
+    return "" if phase == WRITING else "; nothing was checked"
+
+
+def _fail(run: _Run, code: ExitCode, lines: Sequence[str], *, label: str = "error", trace: Any = None,
+          stopped: str | None = None) -> int:
+    """Report a run that ended without a report: on stderr, as JSON with --format json, and as
+    ``report.json`` in ``--out`` (replacing the previous check's files, which would otherwise
+    pass for this run's)."""
+    for line in lines:
+        _say(label, line)
+    for line in run.extra:
+        click.echo(f"statebound: {line}", err=True)
+    if isinstance(trace, Trace):
+        click.echo("statebound: the execution that reaches it:", err=True)
+        for line in format_trace(trace):
+            click.echo(line, err=True)
+    else:
+        trace = None
+    system = run.system
+    doc = error_to_json([] if label == "inconclusive" else lines, exit_code=code, target=run.target,
+                        system=system.name if system is not None else None,
+                        params=system.params if system is not None else (), trace=trace, stopped=stopped)
+    if run.outputs is not None:
+        try:
+            with deferred_signals():
+                try:
+                    run.outputs.write("report.json", dumps(doc).encode("utf-8"))
+                finally:
+                    clear_pending_signal()  # this run is being reported already
+        except OSError as err:
+            _err(f"--out {str(run.outputs.path)!r}: cannot write report.json: {err.strerror}")
+    if run.as_json:
+        click.echo(json.dumps(doc, indent=2))
+    return int(code)
+
+
+def _dispatch(args: list[str], run: _Run, debug: bool) -> int:
+    try:
+        result = cli.main(args=args, prog_name="statebound", standalone_mode=False, obj=run)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except (Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        return _fail(run, EXIT_INTERRUPTED, [f"interrupted while {run.phase}{_ended(run.phase)}"])
+    except click.ClickException as exc:
+        return _fail(run, EXIT_INPUT, [exc.format_message().replace("\n", " ")])
+    except UserError as err:
+        return _fail(run, EXIT_INPUT, list(err.lines), trace=getattr(err, "trace", None))
+    except _Undecided as und:
+        return _fail(run, EXIT_INCONCLUSIVE, [str(und)], label="inconclusive", stopped=und.stopped)
+    except (OutOfTime, DeadlineReached):
+        # issue 8, defect 5: --timeout covers loading and building the model too
+        timeout = run.timeout or 0.0
+        if run.phase == LOADING:
+            stopped = f"timeout ({timeout:g} s) reached while {LOADING}"
+            message = (f"--timeout {timeout:g}: the time ran out while {LOADING} {run.target}, before any property "
+                       "was checked; allow more time or make the model faster")
+        else:
+            stopped = f"timeout ({timeout:g} s) reached while compiling the model"
+            message = (f"--timeout {timeout:g}: the time ran out while compiling {run.target}, before any property "
+                       "was decided; allow more time")
+        return _fail(run, EXIT_INCONCLUSIVE, [message], label="inconclusive", stopped=stopped)
+    except MemoryError:
+        stopped = f"out of memory while {run.phase}"
+        return _fail(run, EXIT_INCONCLUSIVE, [
+            f"{stopped} {run.target}; check a smaller configuration (fewer instances, smaller domains) "
+            "or bound the search with --max-states"], label="inconclusive", stopped=stopped)
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+        run.extra.append(BUG_HINT)
+        return _fail(run, EXIT_INTERNAL, [f"internal error: {type(err).__name__}: {err}"])
+    return int(result or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -327,35 +563,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="statebound")))
         return EXIT_OK
-    as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, args[1:] + [""]))
+    as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""], strict=True))
+    run = _Run(as_json=as_json)
     try:
-        result = cli.main(args=args, prog_name="statebound", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        _err("interrupted")
-        return 130
-    except click.ClickException as exc:
-        _err(exc.format_message().replace("\n", " "))
-        if as_json:
-            _json_errors([exc.format_message().replace("\n", " ")])
-        return EXIT_INPUT
-    except UserError as err:
-        _err(str(err))
-        if as_json:
-            _json_errors(list(err.lines))
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
-    except Exception as err:  # noqa: BLE001 - the last line of defence
-        if debug:
-            traceback.print_exc()
-        _err(f"internal error: {type(err).__name__}: {err}")
-        click.echo("statebound: this is a bug in statebound; please report it with the command you ran "
-                   "(add --debug to see the traceback)", err=True)
-        return EXIT_INTERNAL
-    return int(result or 0)
+        with signals():
+            try:
+                return _dispatch(args, run, debug)
+            finally:
+                if run.outputs is not None:
+                    run.outputs.close()
+    except Interrupted:  # a second signal while the first was being reported
+        return int(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,144 @@
+"""Guards the CLI puts around one run: signals as exceptions, a deadline, and model output.
+
+* SIGINT and SIGTERM raise :class:`Interrupted` (not ``KeyboardInterrupt``, which click turns into
+  a blank line and ``Abort``), except inside :func:`deferred_signals`, where they are only
+  recorded, so that a file is never left half-written or outside the manifest (issue 8, defect 7).
+* :func:`model_code` runs the model's own code (import, the model function, the check) with a
+  deadline (SIGALRM raises :class:`OutOfTime`: ``--timeout`` covers loading and building the model,
+  issue 8, defect 5) and with ``print`` sent to stderr, so that it cannot corrupt ``--format json``
+  (defect 10).
+
+Signals can only be handled in the main thread; elsewhere these guards do nothing and the
+engine's own deadline still bounds the search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+__all__ = [
+    "Interrupted", "OutOfTime", "signals", "deferred_signals", "pending_signal", "clear_pending_signal", "model_code",
+    "in_main_thread",
+]
+
+
+class Interrupted(BaseException):  # noqa: N818 - named after what happened, like KeyboardInterrupt
+    """SIGINT (Ctrl-C) or SIGTERM arrived; a BaseException so that model code cannot swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class OutOfTime(BaseException):  # noqa: N818
+    """The ``--timeout`` deadline passed while model code or the compile step ran."""
+
+
+class _State:
+    """The one signal disposition of this process (mutable: the handlers switch it)."""
+
+    deferring = 0  # nesting depth of deferred_signals()
+    pending: int | None = None  # a signal that arrived while deferring
+
+
+_state = _State()
+
+
+def in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _state.deferring:
+        _state.pending = _state.pending or signum
+        return
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` inside the block (previous handlers restored)."""
+    if not in_main_thread():
+        yield
+        return
+    saved = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    _state.pending = None
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        _state.pending = None
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Record SIGINT and SIGTERM instead of raising; :func:`pending_signal` tells whether one came.
+
+    The caller checks it between files and stops cleanly; a signal still pending when the
+    outermost block ends is raised then.
+    """
+    _state.deferring += 1
+    try:
+        yield
+    except BaseException as err:
+        _state.deferring -= 1
+        if not _state.deferring and _state.pending is not None and not isinstance(err, Interrupted):
+            # the body failed with a signal pending (Graphviz, say, got the same Ctrl-C): the
+            # signal is what happened
+            signum, _state.pending = _state.pending, None
+            raise Interrupted(signum) from err
+        raise
+    _state.deferring -= 1
+    if not _state.deferring and _state.pending is not None:
+        signum, _state.pending = _state.pending, None
+        raise Interrupted(signum)
+
+
+def pending_signal() -> int | None:
+    """The signal that arrived during :func:`deferred_signals`, if any."""
+    return _state.pending
+
+
+def clear_pending_signal() -> None:
+    """Forget a deferred signal: the caller has handled it (the run ends with exit 130)."""
+    _state.pending = None
+
+
+#: seconds: a longer deadline arms no alarm (about three years)
+_LONGEST = 1e8
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise OutOfTime
+
+
+@contextlib.contextmanager
+def model_code(deadline: float | None) -> Iterator[None]:
+    """Run model code: ``sys.stdout`` goes to stderr, and :class:`OutOfTime` is raised once
+    ``time.monotonic()`` passes *deadline* (also if the model code swallowed the alarm)."""
+    if deadline is not None and time.monotonic() >= deadline:
+        raise OutOfTime
+    # beyond _LONGEST the timer would overflow the platform's time_t: the alarm is then moot
+    alarm = (deadline is not None and deadline - time.monotonic() < _LONGEST and in_main_thread()
+             and hasattr(signal, "setitimer"))
+    saved = None
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            if alarm:
+                assert deadline is not None
+                saved = signal.signal(signal.SIGALRM, _on_alarm)
+                signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
+            yield
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, saved)
+    if deadline is not None and time.monotonic() >= deadline:
+        raise OutOfTime
