@@ -27,7 +27,7 @@ import click
 
 from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal, signals
 from ._outputs import MANIFEST, OutputDir
-from .checker._compile import DeadlineReached
+from .checker import _compile
 from .checker.engines import Budget
 from .checker.engines.reference import check
 from .checker.errors import InputError, UserError
@@ -51,6 +51,11 @@ EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_INTERRUPTED = ExitCode.INCONCLUSIVE, Exit
 DEFAULT_OUT = "statebound-out"
 #: the run's phases, as messages name them
 LOADING, CHECKING, WRITING = "loading and building the model", "checking", "writing the outputs"
+#: the compile step's "its deadline passed" (issue 8, defect 5), for a compile step that has one;
+#: engines that give it a deadline should report inconclusive themselves, this is the fallback
+_COMPILE_DEADLINE: tuple[type[BaseException], ...] = tuple(
+    t for t in (getattr(_compile, "DeadlineReached", None),) if isinstance(t, type) and issubclass(t, BaseException))
+_TIMED_OUT: tuple[type[BaseException], ...] = (OutOfTime, *_COMPILE_DEADLINE)
 BUG_HINT = ("this is a bug in statebound; please report it with the command you ran "
             "(add --debug to see the traceback)")
 
@@ -529,7 +534,7 @@ def _dispatch(args: list[str], run: _Run, debug: bool) -> int:
         return _fail(run, EXIT_INPUT, list(err.lines), trace=getattr(err, "trace", None))
     except _Undecided as und:
         return _fail(run, EXIT_INCONCLUSIVE, [str(und)], label="inconclusive", stopped=und.stopped)
-    except (OutOfTime, DeadlineReached):
+    except _TIMED_OUT:
         # issue 8, defect 5: --timeout covers loading and building the model too
         timeout = run.timeout or 0.0
         if run.phase == LOADING:
