@@ -98,8 +98,10 @@ class OutputDir:
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
             probe = path / temp_name(".statebound-probe")
-            probe.write_bytes(b"")
-            probe.unlink()
+            try:
+                probe.write_bytes(b"")
+            finally:
+                probe.unlink(missing_ok=True)
         except OSError as err:
             os.close(fd)
             raise InputError(f"{where}: cannot write there: {err.strerror}; "

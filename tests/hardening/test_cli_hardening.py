@@ -235,6 +235,22 @@ def test_8_names_that_sanitise_alike_get_distinct_files(capsys, tmp_path):
     assert len({f.casefold() for f in files}) == 7 and all(Path(f).exists() for f in files)
 
 
+def test_8_a_name_too_long_for_a_file_name_is_shortened(capsys, tmp_path):
+    model = write_model(tmp_path, '''
+        def long_names():
+            names = ("l" * 300, "l" * 299 + "m")
+            on = lambda i: ref(i, "state") == "On"
+            return System(name="long", instances=tuple(Instance(n, lamp()) for n in names), properties=(
+                always("p" * 200, ~(on(names[0]) & on(names[1]))),))
+        ''')
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "check", f"{model}:long_names", "--out", out)
+    assert code == 1, err
+    assert len([p for p in out.iterdir() if p.suffix == ".dot"]) == 3
+    assert all(len(p.name.encode()) < 255 for p in out.iterdir())
+    assert_out_is_consistent(out)
+
+
 # --------------------------------------------------------------------------- defect 9
 
 
