@@ -79,6 +79,7 @@ class _Run:
     phase: str = "reading the command line"
     timeout: float | None = None
     system: System | None = None
+    report: Report | None = None  # once the check is done: a later failure still reports its verdicts
     outputs: OutputDir | None = None
     extra: list[str] = field(default_factory=list)
 
@@ -323,6 +324,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
                             props=props, progress=progress)
     finally:
         progress.stop()
+    run.report = report
     if fmt == "text":  # the verdicts first, whatever happens to the files (defect 6)
         for line in format_report(report, system=system, target=target):
             click.echo(line)
@@ -504,9 +506,14 @@ def _fail(run: _Run, code: ExitCode, lines: Sequence[str], *, label: str = "erro
     else:
         trace = None
     system = run.system
-    doc = error_to_json([] if label == "inconclusive" else lines, exit_code=code, target=run.target,
-                        system=system.name if system is not None else None,
-                        params=system.params if system is not None else (), trace=trace, stopped=stopped)
+    if run.report is not None:  # the verdicts are in: keep them, with what went wrong after them
+        doc = report_to_json(run.report, target=run.target)
+        doc["errors"] = [*doc["errors"], *lines]
+        doc["exit_code"] = int(code)
+    else:
+        doc = error_to_json([] if label == "inconclusive" else lines, exit_code=code, target=run.target,
+                            system=system.name if system is not None else None,
+                            params=system.params if system is not None else (), trace=trace, stopped=stopped)
     if run.outputs is not None:
         try:
             with deferred_signals():

@@ -313,6 +313,15 @@ def test_11_errors_found_while_exploring_and_internal_errors_still_print_json(ca
     doc = json.loads(stdout)
     assert doc["exit_code"] == 4 and doc["errors"] == ["internal error: RuntimeError: kaboom"]
     assert "Traceback" not in err
+    # after the check, an internal error keeps the verdicts, in the JSON document and in report.json
+    monkeypatch.undo()
+    monkeypatch.setattr(cli, "_write_outputs", boom)
+    lamps = write_model(tmp_path, name="lamps.py")
+    code, stdout, err = run(capsys, "check", f"{lamps}:pair", "--format", "json", "--out", out)
+    assert code == 4
+    for doc in (json.loads(stdout), json.loads((out / "report.json").read_text())):
+        assert doc["exit_code"] == 4 and doc["errors"] == ["internal error: RuntimeError: kaboom"]
+        assert {p["name"]: p["verdict"] for p in doc["properties"]}["not-both-on"] == "violated"
 
 
 # --------------------------------------------------------------------------- defect 12
