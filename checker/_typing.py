@@ -1,4 +1,4 @@
-"""Type inference and Python code generation for expressions, against a system's variable layout."""
+"""Type inference for expressions against a system's variables (code generation is in :mod:`._codegen`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import suggest
-from .expr import Bool, Const, Domain, Enum, Expr, Int, Op, Ref, to_text
+from .expr import Bool, Const, Domain, Enum, Expr, Int, Op, Ref, operands, to_text
 
-__all__ = ["Type", "TypeProblem", "infer", "to_python", "Lookup"]
+__all__ = ["Type", "TypeProblem", "infer", "type_of_domain", "Lookup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +69,11 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         raise TypeProblem(f"{expr!r} is not an expression", "build it from variables, constants and operators")
     op, args = expr.op, expr.args
     if op in ("not", "and", "or", "implies"):
-        for a in args:
-            t = infer(a, lookup)
+        for arg in operands(expr):
+            t = infer(arg, lookup)
             if t.kind != "bool":
                 raise TypeProblem(
-                    f"{_op_name(op)} needs booleans but {to_text(a)!r} is {t}",
+                    f"{_op_name(op)} needs booleans but {to_text(arg)!r} is {t}",
                     "compare it first, e.g. (x == value); remember that '&' and '|' bind "
                     "tighter than '==' in Python, so parenthesise comparisons",
                 )
@@ -90,20 +90,25 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
                                   "compare Enum and Bool values with == or != (or is_in)")
         return BOOL
     if op in ("+", "-", "*"):
-        ts = []
-        for x in args:
+        # a chain of one operator is typed as one n-ary node, left to right as Python nests
+        # it: typing recursed once per term (issue 8)
+        ts: list[Type] = []
+        for x in operands(expr):
             t = infer(x, lookup)
             if t.kind != "int":
                 raise TypeProblem(f"{op!r} needs integers but {to_text(x)!r} is {t}",
                                   "arithmetic works on Int variables only")
             ts.append(t)
-        a, b = ts
+        first, *rest = ts
         if op == "+":
-            return Type("int", a.lo + b.lo, a.hi + b.hi)
+            return Type("int", sum(t.lo for t in ts), sum(t.hi for t in ts))
         if op == "-":
-            return Type("int", a.lo - b.hi, a.hi - b.lo)
-        corners = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
-        return Type("int", min(corners), max(corners))
+            return Type("int", first.lo - sum(t.hi for t in rest), first.hi - sum(t.lo for t in rest))
+        lo, hi = first.lo, first.hi
+        for t in rest:
+            corners = (lo * t.lo, lo * t.hi, hi * t.lo, hi * t.hi)
+            lo, hi = min(corners), max(corners)
+        return Type("int", lo, hi)
     if op == "ite":
         c = infer(args[0], lookup)
         if c.kind != "bool":
@@ -128,8 +133,8 @@ def infer(expr: Expr, lookup: Lookup) -> Type:
         return a
     if op == "in":
         t = infer(args[0], lookup)
-        for v in args[1:]:
-            _comparable(t, infer(v, lookup), (args[0], v))
+        for item in args[1:]:
+            _comparable(t, infer(item, lookup), (args[0], item))
         return BOOL
     if op == "prev":
         return infer(args[0], lookup)
@@ -170,30 +175,3 @@ def _comparable(a: Type, b: Type, args: tuple[Expr, ...]) -> None:
     if a.kind != b.kind:
         raise TypeProblem(f"cannot compare {to_text(args[0])!r} ({a}) with {to_text(args[1])!r} ({b})",
                           "compare values of the same type")
-
-
-def to_python(expr: Expr, slot: Callable[[Ref], int], state: str = "s") -> str:
-    """Python source evaluating *expr* on a state tuple named ``s`` (``prev(...)`` reads ``p``,
-    the state before the step)."""
-    if isinstance(expr, Const):
-        return repr(expr.value)
-    if isinstance(expr, Ref):
-        return f"{state}[{slot(expr)}]"
-    assert isinstance(expr, Op)
-    op, args = expr.op, expr.args
-    if op == "prev":
-        return to_python(args[0], slot, "p")
-    a = [to_python(x, slot, state) for x in args]
-    if op == "not":
-        return f"(not {a[0]})"
-    if op in ("and", "or"):
-        return "(" + f" {op} ".join(a) + ")"
-    if op == "implies":
-        return f"((not {a[0]}) or {a[1]})"
-    if op == "ite":
-        return f"({a[1]} if {a[0]} else {a[2]})"
-    if op == "in":
-        return f"({a[0]} in ({', '.join(a[1:])},))"
-    if op == "count":
-        return "(0 + " + " + ".join(a) + ")"
-    return f"({a[0]} {op} {a[1]})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeAlias, Union
+from typing import TypeAlias
 
 __all__ = [
     "Value",
@@ -34,13 +34,14 @@ __all__ = [
     "TRUE",
     "FALSE",
     "walk",
+    "operands",
     "refs_of",
     "uses_prev",
     "to_text",
 ]
 
-Value: TypeAlias = Union[bool, int, str]
-Operand: TypeAlias = Union["Expr", bool, int, str]
+Value: TypeAlias = bool | int | str
+Operand: TypeAlias = "Expr | bool | int | str"
 
 _TRUTH_MESSAGE = (
     "an expression has no truth value: use '&', '|', '~' and implies(a, b) instead of "
@@ -95,8 +96,10 @@ class Int:
     hi: int
 
     @property
-    def values(self) -> tuple[Value, ...]:
-        return tuple(range(self.lo, self.hi + 1))
+    def values(self) -> range:
+        # a lazy range, never a tuple: Int(0, 10**9) must cost what its reachable values cost,
+        # not 8 GB (issue 8)
+        return range(self.lo, self.hi + 1)
 
     def contains(self, value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and self.lo <= value <= self.hi
@@ -105,7 +108,25 @@ class Int:
         return f"Int({self.lo}, {self.hi})"
 
 
-Domain: TypeAlias = Union[Bool, Enum, Int]
+Domain: TypeAlias = Bool | Enum | Int
+
+
+def _position(domain: Domain, value: object) -> int | None:
+    """Where *value* sits in *domain*'s order, or None when it is not one of its values.
+
+    Types must match exactly: plain ``==`` takes 1 for True, which silently turned initial={0, 1}
+    of a Bool into {False, True} (and {True} of an Int into {1}) instead of reporting the wrong
+    values. O(1) for Int, however wide the domain (issue 8).
+    """
+    if isinstance(domain, Bool):
+        return int(value) if type(value) is bool else None
+    if isinstance(domain, Int):
+        if type(value) is int and domain.lo <= value <= domain.hi:
+            return value - domain.lo
+        return None
+    if type(value) is str and value in domain.names:
+        return domain.names.index(value)
+    return None
 
 
 # --------------------------------------------------------------------------- expressions
@@ -251,18 +272,21 @@ class Var(Ref):
         """The initial values as a tuple in domain order (unknown values kept at the end)."""
         init = self.initial
         if init is None:
-            return (self.domain.values[0],) if self.domain.values else ()
+            values = self.domain.values
+            return (values[0],) if len(values) else ()
         if isinstance(init, (set, frozenset, list, tuple)):
-            # match values with their type: plain `in` treats 1 == True, which silently turned
-            # initial={0, 1} of a Bool into {False, True} (and {True} of an Int into {1}) instead
-            # of reporting the wrong values
-            def same(a: object, b: object) -> bool:
-                return type(a) is type(b) and a == b
-
+            # sort the chosen values by their place in the domain instead of scanning the domain,
+            # which materialised Int(0, 10**9) (issue 8)
             chosen = list(init)
-            ordered: list[object] = [v for v in self.domain.values if any(same(v, c) for c in chosen)]
-            ordered += [c for c in chosen if not any(same(c, v) for v in ordered)]
-            return tuple(ordered)
+            known: dict[int, object] = {}
+            unknown: list[object] = []
+            for c in chosen:
+                at = _position(self.domain, c)
+                if at is None:
+                    unknown.append(c)
+                else:
+                    known.setdefault(at, c)
+            return tuple(known[k] for k in sorted(known)) + tuple(unknown)
         return (init,)
 
 
@@ -341,25 +365,27 @@ def unchanged(*exprs: Operand | Iterable[Operand]) -> Expr:
 
 
 def all_of(*exprs: Operand | Iterable[Operand]) -> Expr:
-    """Conjunction of *exprs* (``TRUE`` when empty)."""
+    """Conjunction of *exprs* (``TRUE`` when empty), as one flat ``and`` however many there are.
+
+    Examples
+    --------
+    >>> print(all_of(Var("a", Bool()), Var("b", Bool()), Var("c", Bool())))
+    a & b & c
+    """
     items = _flatten(exprs)
     if not items:
         return TRUE
-    out = items[0]
-    for e in items[1:]:
-        out = Op("and", (out, e))
-    return out
+    # one node of n arguments, not a chain of n - 1: a chain nested as deep as it was wide
+    # (issue 8: 200 terms broke the generated code, 1,000 the recursion limit)
+    return items[0] if len(items) == 1 else Op("and", tuple(items))
 
 
 def any_of(*exprs: Operand | Iterable[Operand]) -> Expr:
-    """Disjunction of *exprs* (``FALSE`` when empty)."""
+    """Disjunction of *exprs* (``FALSE`` when empty), as one flat ``or``."""
     items = _flatten(exprs)
     if not items:
         return FALSE
-    out = items[0]
-    for e in items[1:]:
-        out = Op("or", (out, e))
-    return out
+    return items[0] if len(items) == 1 else Op("or", tuple(items))
 
 
 def _flatten(exprs: tuple[Operand | Iterable[Operand], ...]) -> list[Expr]:
@@ -370,6 +396,47 @@ def _flatten(exprs: tuple[Operand | Iterable[Operand], ...]) -> list[Expr]:
         else:
             flat.extend(lit(x) for x in e)
     return flat
+
+
+#: operators whose nested applications mean the same as one flat application, on either side
+ASSOCIATIVE = frozenset({"and", "or", "+", "*"})
+
+
+def operands(expr: Op, *, left_only: bool = False) -> tuple[Expr, ...]:
+    """The arguments of *expr*, with nested applications of the same n-ary operator spliced in.
+
+    ``a + b + c`` built by Python's operators (or by ``sum()`` or ``functools.reduce``) is a
+    chain ``(a + b) + c`` as deep as it is long; every consumer reads it as one ``+`` of three
+    arguments, so width never turns into recursion depth (issue 8). Associative operators splice
+    on both sides, ``-`` only its left argument (``(a - b) - c`` is ``a - b - c``), and
+    *left_only* restricts the associative ones to their left side too (for printing, which must
+    keep the parentheses of ``a + (b + c)``). Other operators return their arguments unchanged.
+
+    Examples
+    --------
+    >>> n = Var("n", Int(0, 3))
+    >>> len(operands(sum(n for _ in range(5))))  # 0 + n + n + n + n + n
+    6
+    """
+    op = expr.op
+    if op in ASSOCIATIVE and not left_only:
+        out: list[Expr] = []
+        stack: list[Expr] = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Op) and node.op == op:
+                stack.extend(reversed(node.args))
+            else:
+                out.append(node)
+        return tuple(out)
+    if op in ASSOCIATIVE or op == "-":
+        rests: list[tuple[Expr, ...]] = []
+        head: Expr = expr
+        while isinstance(head, Op) and head.op == op and head.args:
+            rests.append(head.args[1:])
+            head = head.args[0]
+        return (head, *(e for rest in reversed(rests) for e in rest))
+    return expr.args
 
 
 def walk(expr: Expr) -> Iterator[Expr]:
@@ -448,11 +515,14 @@ def to_text(expr: Expr, *, self_name: str | None = None, show: Callable[[Ref], s
         prec = _PREC[op]
         sym = _SYMBOL.get(op, op)
         if op in ("and", "or"):
-            text = f" {sym} ".join(go(a, prec) for a in args)
+            # and/or print without parentheses on either side, so a nested chain reads the same
+            # spliced; arithmetic splices only its left side, where no parentheses are printed
+            text = f" {sym} ".join(go(a, prec) for a in operands(e))
         elif op == "implies":
             text = f"{go(args[0], prec + 1)} {sym} {go(args[1], prec)}"
         else:
-            text = f"{go(args[0], prec)} {sym} {go(args[1], prec + 1)}"
+            first, *rest = operands(e, left_only=True)
+            text = f" {sym} ".join([go(first, prec), *(go(a, prec + 1) for a in rest)])
         return f"({text})" if outer > prec else text
 
     return go(expr, 0)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TypeAlias
 
 from ._typing import TypeProblem
 from .errors import Problem, suggest
 from .expr import TRUE, Expr, Op, Operand, lit, uses_prev
-
-if TYPE_CHECKING:
-    from .machine import System
+from .machine import System, as_tags
 
 __all__ = [
     "Property",
@@ -33,11 +31,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-def as_tags(tags: str | Iterable[str]) -> frozenset[str]:
-    """``"connect"`` or ``("connect", "retry")`` as a frozenset of tags."""
-    return frozenset((tags,) if isinstance(tags, str) else tags)
 
 
 def _name_problems(name: str) -> Iterator[Problem]:
@@ -85,8 +78,10 @@ def _unique(problems: Iterable[Problem]) -> Iterator[Problem]:
             yield p
 
 
-def _tagged_instances(system: System, tags: frozenset[str]) -> list[str]:
-    return [i.name for i in system.tagged_instances(tags)]
+def _tagged_instances(system: System, tags: frozenset[str]) -> list[str | None]:
+    """Names of the instances with a transition tagged with one of *tags*; ``[None]`` (no
+    instance: *self* then names none) when there is none."""
+    return [i.name for i in system.tagged_instances(tags)] or [None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,7 +132,7 @@ class OnStep:
         # of them, so a variable missing in a second machine used to escape as a KeyError.
         yield from _unique(
             p
-            for inst in _tagged_instances(system, self.tags) or [None]
+            for inst in _tagged_instances(system, self.tags)
             for p in (*_bool_problems(self, "before", self.before, system, inst),
                       *_bool_problems(self, "after", self.after, system, inst))
         )
@@ -152,8 +147,9 @@ class NeverAfter:
     With ``per_instance`` (the default) the observer runs for each instance separately: a
     trigger of instance X forbids only X's forbidden steps and an ``until`` step of X resets
     X; an ``until`` step of an instance that has no trigger or forbidden tag (the session's
-    login, say) resets every instance. A step that both triggers and resets leaves the rule armed. The rule is checked by composing
-    the system with an observer, so its counterexamples are shortest too.
+    login, say) resets every instance. A step that both triggers and resets leaves the rule
+    armed. The rule is checked by composing the system with an observer, so its counterexamples
+    are shortest too.
     """
 
     name: str
@@ -170,10 +166,8 @@ class NeverAfter:
         if isinstance(self.until, Expr):
             # The engine evaluates `until` for every instance with a trigger or forbidden tag
             # (see explore._check_never_after), so type-check it for each of them.
-            insts = _tagged_instances(system, self.trigger | self.forbidden) if self.per_instance else []
-            yield from _unique(
-                p for inst in insts or [None] for p in _bool_problems(self, "until", self.until, system, inst)
-            )
+            insts = _tagged_instances(system, self.trigger | self.forbidden) if self.per_instance else [None]
+            yield from _unique(p for inst in insts for p in _bool_problems(self, "until", self.until, system, inst))
         elif self.until:
             yield from _tag_problems(self, "until", self.until, system)
 
@@ -198,7 +192,7 @@ class LeadsTo:
         yield from _bool_problems(self, "q", self.q, system, None)
 
 
-Property = Union[Always, Sometimes, OnStep, NeverAfter, LeadsTo]
+Property: TypeAlias = Always | Sometimes | OnStep | NeverAfter | LeadsTo
 
 
 def always(name: str, expr: Operand) -> Always:
