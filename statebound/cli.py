@@ -305,9 +305,11 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT),
               show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
 @click.option("--no-out", is_flag=True, help="Write no files.")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write a self-contained HTML report that steps through each trace (issue 15).")
 @_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
-              max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
+              html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples."""
     run = _state()
     ctx = click.get_current_context()
@@ -332,6 +334,11 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     if run.outputs is not None:
         run.phase = WRITING
         done = _write_outputs(run.outputs, report, system, target)
+    if html is not None:
+        from .trace_cmd import write_html
+
+        run.phase = WRITING
+        write_html(html, system, report, target=target)
     code = done.code if done.code is not None else report.exit_code()
     if fmt == "json":
         doc = report_to_json(report, target=target)
@@ -586,6 +593,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run.outputs.close()
     except Interrupted:  # a second signal while the first was being reported
         return int(EXIT_INTERRUPTED)
+
+
+from .trace_cmd import trace_cmd as _trace_cmd  # noqa: E402 - it uses this module's helpers when it runs
+
+cli.add_command(_trace_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover
