@@ -314,7 +314,9 @@ def _type_problem(domain: Domain, value: Any) -> tuple[str, str] | None:
     if not isinstance(value, str):
         return f"not a name of {domain}", "write one of its names as a string"
     if value not in domain.names:
-        return f"not a value of {domain}", suggest(value, domain.names, default="write one of its names")
+        same = [n for n in domain.names if n.casefold() == value.casefold()]
+        hint = f"did you mean {same[0]!r}?" if same else suggest(value, domain.names, default="write one of its names")
+        return f"not a value of {domain}", hint
     return None
 
 

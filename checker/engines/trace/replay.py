@@ -133,6 +133,9 @@ class _Replay:
         self.steps = 0
         self._parts: dict[Label, Pending] = {}
         self._succ: dict[State, list[tuple[Label, State]]] = {}
+        self._adv: dict[tuple[tuple[Any, ...], State, Label], tuple[Any, ...]] = {}
+        self._silent: dict[State, list[tuple[Label, State]]] = {}
+        self._explains: dict[tuple[Any, ...], list[tuple[Label, State, Pending]]] = {}
         slot = c.system.slot_of
         self._fits: dict[int, tuple[tuple[int, Any], ...]] = {
             e.line: tuple((slot(i, v), x) for (i, v), x in e.observed) for e in log.events
@@ -170,9 +173,17 @@ class _Replay:
         raise AssertionError("an update left its domain but no single action reproduces it")
 
     def advance(self, mons: tuple[Any, ...], label: Label, s: State, t: State) -> tuple[Any, ...]:
+        """The monitors' memories after the step *label* from *s* to *t* (which *s* and *label*
+        determine, so they are the key of the cache: the same steps recur all along a log)."""
         if not mons:
             return mons
-        return tuple(m.step(x, label, s, t) for m, x in zip(self.monitors, mons, strict=True))
+        key = (mons, s, label)
+        got = self._adv.get(key)
+        if got is None:
+            if len(self._adv) >= _CACHE:
+                self._adv.clear()
+            got = self._adv[key] = tuple(m.step(x, label, s, t) for m, x in zip(self.monitors, mons, strict=True))
+        return got
 
     def fits(self, e: Event, t: State) -> bool:
         return all(t[k] == v for k, v in self._fits[e.line])
@@ -185,6 +196,32 @@ class _Replay:
 
     # ------------------------------------------------------------------ replay
 
+    def unrecorded(self, s: State, idx: int) -> list[tuple[Label, State]]:
+        """The unrecorded steps from *s* (cached: states recur all along a log)."""
+        got = self._silent.get(s)
+        if got is None:
+            if len(self._silent) >= _CACHE:
+                self._silent.clear()
+            got = self._silent[s] = [(label, t) for label, t in self.succ(s, idx) if not self.parts(label)]
+        return got
+
+    def explaining(self, s: State, idx: int, e: Event) -> list[tuple[Label, State, Pending]]:
+        """The steps from *s* that event *e* explains, each with the recorded steps it still owes
+        (cached by the event's instance, names and observations: events recur too)."""
+        key = (s, e.instance, e.transitions, self._fits[e.line])
+        got = self._explains.get(key)
+        if got is None:
+            if len(self._explains) >= _CACHE:
+                self._explains.clear()
+            got = []
+            for label, t in self.succ(s, idx):
+                parts = self.parts(label)
+                hit = next((p for p in parts if p[0] == e.instance and p[1] in e.transitions), None)
+                if hit is not None and self.fits(e, t):
+                    got.append((label, t, parts - {hit} if len(parts) > 1 else _NONE))
+            self._explains[key] = got
+        return got
+
     def close(self, frontier: dict[Node, int]) -> dict[Node, int]:
         """*frontier* and every candidate reached from it by unrecorded steps."""
         closure = dict(frontier)
@@ -195,9 +232,7 @@ class _Replay:
             k += 1
             s, mons, _ = node
             idx = closure[node]
-            for label, t in self.succ(s, idx):
-                if self.parts(label):
-                    continue
+            for label, t in self.unrecorded(s, idx):
                 self.steps += 1
                 new = (t, self.advance(mons, label, s, t), _NONE)
                 if new not in closure:
@@ -222,15 +257,9 @@ class _Replay:
                     if new not in nxt:
                         nxt[new] = self.table.add(new, idx, None, e.line)
                 continue
-            for label, t in self.succ(s, idx):
-                parts = self.parts(label)
-                if not parts:
-                    continue
+            for label, t, rest in self.explaining(s, idx, e):
                 self.steps += 1
-                hit = next((p for p in parts if p[0] == mine and p[1] in names), None)
-                if hit is None or not self.fits(e, t):
-                    continue
-                new = (t, self.advance(mons, label, s, t), parts - {hit} if len(parts) > 1 else _NONE)
+                new = (t, self.advance(mons, label, s, t), rest)
                 if new not in nxt:
                     nxt[new] = self.table.add(new, idx, label, e.line)
         self.tick(len(nxt))
