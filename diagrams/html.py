@@ -65,6 +65,7 @@ def to_html(
     command: str = "check",
     sections: Sequence[Section] = (),
     step_notes: Mapping[str, Sequence[int | str | None]] | None = None,
+    trace_names: Mapping[str, str] | None = None,
 ) -> str:
     """The report page of *report* (for *system*) as one HTML document.
 
@@ -81,6 +82,8 @@ def to_html(
     step_notes : mapping of property name to one note per step, optional
         Shown beside each step of that property's trace (a trace check's log lines: an int is
         shown as ``line N``, None as ``not in the log``).
+    trace_names : mapping of property name to what its trace is, optional
+        Instead of ``counterexample``, ``witness`` or ``trace`` (``the recorded run, replayed``).
 
     Raises
     ------
@@ -92,7 +95,8 @@ def to_html(
     if not drawn:
         notes.append("Graphviz 'dot' was not found, so the page has no diagrams; install it (apt-get install graphviz)")
     traced = [o for o in report.outcomes if o.trace is not None]
-    traces = [_trace_view(system, o, j, drawn, (step_notes or {}).get(o.property), notes) for j, o in enumerate(traced)]
+    traces = [_trace_view(system, o, j, drawn, (step_notes or {}).get(o.property), notes,
+                          (trace_names or {}).get(o.property)) for j, o in enumerate(traced)]
     data = {"traces": [t.data for t in traces]}
     overview = _overview(system, drawn, notes)
     script = _SCRIPT
@@ -215,7 +219,7 @@ def _note(n: int | str | None) -> str:
 
 
 def _trace_view(system: System, o: Outcome, j: int, drawn: bool, step_notes: Sequence[int | str | None] | None,
-                notes: list[str]) -> _TraceView:
+                notes: list[str], name: str | None) -> _TraceView:
     e = _e
     trace = o.trace
     assert trace is not None
@@ -241,7 +245,7 @@ def _trace_view(system: System, o: Outcome, j: int, drawn: bool, step_notes: Seq
             notes.append(f"{o.property}: the trace has {len(trace.steps)} steps; its sequence diagram is left out "
                          f"(at most {MAX_DRAWN_STEPS} steps are drawn)")
     loop = trace.loop
-    label = f"{_kind_of_trace(o)} of {len(trace.steps)} step{'s' if len(trace.steps) != 1 else ''}"
+    label = f"{name or _kind_of_trace(o)}: {len(trace.steps)} step{'s' if len(trace.steps) != 1 else ''}"
     if loop is not None:
         label += f", a lasso: steps {loop + 1}–{len(trace.steps)} repeat" if loop < len(trace.steps) else ", then it stays"
     rows = "".join(

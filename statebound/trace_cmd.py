@@ -61,7 +61,8 @@ def html_document(system: System, report: Report, *, target: str, result: TraceR
                   + ", ".join(f"{n} ({k})" for n, k, _ in result.not_checked)]
     notes = {name: list(step_lines) for name, step_lines in result.lines}
     page = to_html(system, report, target=f"{target} {log.path}", command="trace",
-                   sections=(Section(title="The recorded run", lines=tuple(lines)),), step_notes=notes)
+                   sections=(Section(title="The recorded run", lines=tuple(lines)),), step_notes=notes,
+                   trace_names={CONFORMS: "one explanation of the log" + (f" up to line {u.line - 1}" if u else "")})
     return page.encode("utf-8")
 
 

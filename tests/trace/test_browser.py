@@ -6,6 +6,7 @@ correct one. Then the HTML report, opened offline in the same browser."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,13 @@ def test_the_html_report_steps_forward_and_back_offline(browser, tmp_path, capsy
         assert page.text_content("#sb-trace-0 .sb-pos") == "step 5 of 5"
         page.click(".sb-tabs [data-show='1']")  # another counterexample
         assert page.is_hidden("#sb-trace-0") and page.is_visible("#sb-trace-1")
-        shot = tmp_path / "report.png"
+        # STATEBOUND_SCREENSHOT=path keeps the picture (to look at it)
+        shot = Path(os.environ.get("STATEBOUND_SCREENSHOT") or tmp_path / "report.png")
+        page.click(".sb-tabs [data-show='0']")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.evaluate("document.getElementById('sb-trace-0').scrollIntoView()")
         page.screenshot(path=str(shot), full_page=False)
         assert shot.stat().st_size > 10_000
     finally:
