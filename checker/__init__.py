@@ -33,6 +33,7 @@ from .expr import prev as prev
 from .expr import ref as ref
 from .expr import to_text as to_text
 from .expr import unchanged as unchanged
+from .machine import Fairness as Fairness
 from .machine import Instance as Instance
 from .machine import Machine as Machine
 from .machine import System as System
@@ -68,4 +69,6 @@ __all__ = [
     "Side", "Sometimes", "StateboundError", "Step", "System", "TRUE", "Trace", "Transition", "UserError", "Var",
     "Verdict", "all_of", "always", "any_of", "check", "count", "engine", "explore", "implies", "is_in", "ite", "leads_to",
     "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
+    # the language, second edition (issue 9)
+    "Fairness",
 ]

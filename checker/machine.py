@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Literal, TypeAlias, cast, overload
 
 from ._typing import Type, TypeProblem, infer
 from .errors import ModelError, suggest
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     # for annotations only: property.py imports this module (issue 7 removed the cycle)
     from .property import Property
 
-__all__ = ["Transition", "Machine", "Instance", "System", "FAIRNESS", "as_tags"]
+__all__ = ["Transition", "Machine", "Instance", "System", "Fairness", "FAIRNESS", "as_tags"]
 
 UpdateKey: TypeAlias = str | Var
 #: what ``updates=`` takes besides a dict display (see the overloads of Transition). Mapping's key
@@ -199,6 +199,43 @@ class Instance:
     machine: Machine
 
 
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """Weak or strong fairness of a group of transitions taken together (issue 9).
+
+    ``WF(Next)`` of a process, or of an action split into several transitions: the group is
+    *enabled* in a state when one of its transitions is, and *taken* by a step that fires one of
+    them. Weak: an execution in which the group stays enabled from some point on takes it
+    infinitely often; strong: an execution in which it is enabled infinitely often takes it
+    infinitely often. (A transition's own ``fair=`` is a group of one.)
+
+    Parameters
+    ----------
+    kind : {"weak", "strong"}
+        Which fairness.
+    transitions : tuple of (instance name, transition name)
+        The transitions of the group; receivers (``on=``) cannot be in one, as they cannot be
+        fair on their own.
+    name : str
+        Shown in reports (optional).
+
+    Examples
+    --------
+    >>> Fairness("weak", (("p[0]", "enter"), ("p[0]", "leave")), name="p0-progress").kind
+    'weak'
+    """
+
+    kind: Literal["weak", "strong"]
+    transitions: tuple[tuple[str, str], ...]
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        # a list of lists is accepted and stored as tuples, so the group is hashable data
+        if not isinstance(self.transitions, (str, bytes)) and isinstance(self.transitions, Iterable):
+            pairs = tuple(tuple(p) if isinstance(p, (list, tuple)) else p for p in self.transitions)
+            object.__setattr__(self, "transitions", pairs)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class System:
     """Instances composed by interleaving, with the properties to check.
@@ -217,6 +254,9 @@ class System:
         Check deadlock freedom (on by default).
     params : tuple of (name, value)
         The parameters the system was built with, for reports.
+    fairness : tuple of Fairness
+        Weak or strong fairness of groups of transitions (a process, ``WF(Next)``), besides
+        each transition's own ``fair=``.
     """
 
     name: str
@@ -225,6 +265,7 @@ class System:
     terminal: Expr | None = None
     check_deadlock: bool = True
     params: tuple[tuple[str, object], ...] = ()
+    fairness: tuple[Fairness, ...] = ()
     slots: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False, default=())
     _index: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False, default_factory=dict)
     _by_name: dict[str, Instance] = field(init=False, repr=False, compare=False, default_factory=dict)
@@ -236,6 +277,7 @@ class System:
         object.__setattr__(self, "instances", insts)
         object.__setattr__(self, "properties", tuple(self.properties))
         object.__setattr__(self, "params", tuple(self.params))
+        object.__setattr__(self, "fairness", tuple(self.fairness))
         if self.terminal is not None:
             object.__setattr__(self, "terminal", lit(self.terminal))
         ok = [i for i in insts if isinstance(i, Instance) and isinstance(i.machine, Machine)]
@@ -246,7 +288,7 @@ class System:
             index.setdefault(s, k)
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_by_name", {i.name: i for i in ok})
-        problems = list(system_problems(self, Instance, Machine))
+        problems = list(system_problems(self, Instance, Machine, Fairness))
         if problems:
             raise ModelError(problems)
 

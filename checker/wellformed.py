@@ -16,7 +16,7 @@ from .errors import Problem, suggest
 from .expr import Domain, Enum, Expr, Int, Var, refs_of, to_text, uses_prev
 
 if TYPE_CHECKING:
-    from .machine import Instance, Machine, System, Transition
+    from .machine import Fairness, Instance, Machine, System, Transition
 
 __all__ = ["FAIRNESS", "machine_problems", "system_problems"]
 
@@ -176,11 +176,13 @@ def _expression_problems(
             yield Problem(where=f"{where} update {name!r}", what=why, fix=f"{name} is {variables[name].domain}")
 
 
-def system_problems(s: System, instance: type[Instance], machine: type[Machine]) -> Iterator[Problem]:
+def system_problems(
+    s: System, instance: type[Instance], machine: type[Machine], fairness: type[Fairness] | None = None
+) -> Iterator[Problem]:
     """Every problem of system *s*: its instances, broadcasts, typing across instances,
-    observability, ``terminal`` and its properties (each checks itself).
+    observability, ``terminal``, fairness groups and its properties (each checks itself).
 
-    *instance* and *machine* are the classes of :mod:`.machine`, passed in as for
+    *instance*, *machine* and *fairness* are the classes of :mod:`.machine`, passed in as for
     :func:`machine_problems`.
     """
     seen: set[str] = set()
@@ -256,9 +258,57 @@ def system_problems(s: System, instance: type[Instance], machine: type[Machine])
                               fix="compare it, e.g. x == value")
         except TypeProblem as err:
             yield Problem(where=f"{s.name}/terminal", what=err.what, fix=err.fix)
+    if fairness is not None:
+        yield from _fairness_problems(s, fairness)
     names: set[str] = set()
     for p in s.properties:
         if p.name in names:
             yield Problem(where=f"{s.name}/property {p.name!r}", what="declared twice", fix="give each property its own name")
         names.add(p.name)
         yield from p.problems(s)
+
+
+def _fairness_problems(s: System, fairness: type[Fairness]) -> Iterator[Problem]:
+    """Problems of ``System(fairness=...)``: the kind, and every (instance, transition) named."""
+    by_name = {i.name: i for i in s.instances if hasattr(i, "machine") and hasattr(i.machine, "transitions")}
+    named: set[str] = set()
+    for k, group in enumerate(s.fairness):
+        if not isinstance(group, fairness):
+            yield Problem(where=f"{s.name}/fairness #{k}", what=f"{group!r} is not a Fairness",
+                          fix="declare it with Fairness('weak' or 'strong', ((instance, transition), ...))")
+            continue
+        where = f"{s.name}/fairness {group.name!r}" if group.name else f"{s.name}/fairness #{k}"
+        if group.name:
+            if group.name in named:
+                yield Problem(where=where, what="declared twice", fix="give each fairness group its own name")
+            named.add(group.name)
+        if group.kind not in FAIRNESS:
+            yield Problem(where=where, what=f"kind {group.kind!r} is not a fairness", fix="use 'weak' or 'strong'")
+        pairs = group.transitions
+        if not isinstance(pairs, tuple) or not all(
+            isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs
+        ):
+            yield Problem(where=where, what=f"transitions={pairs!r} is not a tuple of (instance, transition) names",
+                          fix="write transitions=(('instance', 'transition'), ...)")
+            continue
+        if not pairs:
+            yield Problem(where=where, what="names no transition", fix="list at least one (instance, transition)")
+        seen: set[tuple[str, str]] = set()
+        for iname, tname in pairs:
+            if (iname, tname) in seen:
+                yield Problem(where=where, what=f"lists {iname}.{tname} twice", fix="list each transition once")
+                continue
+            seen.add((iname, tname))
+            inst = by_name.get(iname)
+            if inst is None:
+                yield Problem(where=where, what=f"there is no instance {iname!r}",
+                              fix=suggest(iname, by_name, default="instances: " + ", ".join(by_name)))
+                continue
+            t = inst.machine.transition(tname)
+            if t is None:
+                names = [x.name for x in inst.machine.transitions]
+                yield Problem(where=where, what=f"instance {iname!r} has no transition {tname!r}",
+                              fix=suggest(tname, names, default="transitions: " + ", ".join(names)))
+            elif t.on is not None:
+                yield Problem(where=where, what=f"{iname}.{tname} is a receiving transition, which cannot be fair",
+                              fix="make the emitting transitions fair instead")
