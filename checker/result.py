@@ -51,6 +51,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # a bad model, argument or file
     INCONCLUSIVE = 3  # a budget, bound or timeout left something undecided
     INTERNAL = 4  # a bug in statebound
+    VACUOUS = 5  # check --strict: a property holds only vacuously (issue 16)
     INTERRUPTED = 130  # Ctrl-C or SIGTERM
 
 

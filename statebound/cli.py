@@ -43,6 +43,7 @@ from .checker.output import (
     to_itf,
 )
 from .checker.result import ExitCode, Report, Trace, Verdict
+from .cli_options import ci_options, complete_target, finish_ci, is_completing
 
 __all__ = ["main"]
 
@@ -297,7 +298,7 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 
 
 @cli.command("check")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target)
 @_param_opt
 @click.option("--property", "props", multiple=True, metavar="NAME", help="Check only this property (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -307,6 +308,7 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--no-out", is_flag=True, help="Write no files.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace (issue 15).")
+@ci_options
 @_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
               html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
@@ -340,6 +342,8 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
         run.phase = WRITING
         write_html(html, system, report, target=target)
     code = done.code if done.code is not None else report.exit_code()
+    code, more = finish_ci(report, system, target, code)  # --strict, --junit, --sarif (issue 16)
+    done.errors += more
     if fmt == "json":
         doc = report_to_json(report, target=target)
         doc["errors"] = list(doc["errors"]) + done.errors
@@ -361,7 +365,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
 
 
 @cli.command("list")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target)
 @_param_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
@@ -448,7 +452,7 @@ def _transition_json(t: Any) -> dict[str, Any]:
 
 
 @cli.command("diagram")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_target)
 @_param_opt
 @click.option("--view", type=click.Choice(["machine", "system", "graph", "sequence"]), default="machine", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]), default="svg", show_default=True)
@@ -579,10 +583,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
-    if not args:
+    if not args and not is_completing():  # completion runs without arguments (issue 16)
         click.echo(cli.get_help(click.Context(cli, info_name="statebound")))
         return EXIT_OK
-    as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""], strict=True))
+    as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""], strict=False))
     run = _Run(as_json=as_json)
     try:
         with signals():
