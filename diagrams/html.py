@@ -251,7 +251,7 @@ def _trace_view(system: System, o: Outcome, j: int, drawn: bool, step_notes: Seq
     rows = "".join(
         f'<tr data-i="{i}"><th scope="row">{e(n)}'
         + (' <span class="sb-hidden" title="hidden: the implementation cannot read it">hidden</span>'
-           if tuple(n.rsplit(".", 1)) in hidden or _is_hidden(trace, i, hidden) else "")
+           if _is_hidden(trace, i, hidden) else "")
         + f'</th><td class="sb-val">{e(states[0][i])}</td></tr>'
         for i, n in enumerate(names))
     steps = ['<li data-k="0" class="sb-now-step">initial state</li>']
