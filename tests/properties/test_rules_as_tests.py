@@ -14,21 +14,29 @@ from statebound.models import phase3
 
 CONFIGS = {
     "default": {},
-    "strict-mode": {"strict_mode": True},
     "post-auth": {"auth_mode": "post-auth"},
+    "two-chats": {"chats": 2},
 }
 
 
-@pytest.mark.parametrize("config", sorted(CONFIGS))
-@pytest.mark.parametrize("rule", property_names(phase3.after()))
-def test_after_meets_the_rule(rule: str, config: str) -> None:
-    assert_holds(phase3.after(**CONFIGS[config]), rule)
+CASES = [(config, rule) for config in sorted(CONFIGS)
+         for rule in property_names(phase3.after(**CONFIGS[config]))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("config", "rule"), CASES)
+def test_after_meets_the_rule(config: str, rule: str) -> None:
+    assert_holds(phase3.after(**CONFIGS[config]), rule)  # type: ignore[arg-type]
 
 
 def test_a_broken_rule_fails_with_its_counterexample() -> None:
     with pytest.raises(AssertionError) as failure:
-        assert_holds(phase3.before(), "no-retry-after-auth-failure")
+        assert_holds(phase3.before(), "no-retry-after-auth-failure-chat-assistant")
     message = str(failure.value)
-    assert message.startswith("no-retry-after-auth-failure is violated:")
-    assert "useUnifiedAgentChat.ws: handshake_rejected_401" in message
-    assert "useUnifiedAgentChat.client: retry" in message
+    assert message.startswith("no-retry-after-auth-failure-chat-assistant is violated:")
+    assert "ChatAssistant.client.ws1: handshake_rejected_401" in message
+    assert "ChatAssistant.client: retry" in message
+
+
+def test_the_effect_cleanup_design_fails_the_literal_claim_as_a_test() -> None:
+    with pytest.raises(AssertionError, match="no-live-socket-when-not-active is violated"):
+        assert_holds(phase3.effect_cleanup_close(), "no-live-socket-when-not-active")
