@@ -6,9 +6,22 @@ explicit engines, z3 terms for the symbolic ones, text for diagrams and countere
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, cast, overload
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _Family(Protocol):
+        """What a quantifier needs of a family (``machine.Family``, which sits above this module)."""
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def n(self) -> int: ...
 
 __all__ = [
     "Value",
@@ -16,6 +29,7 @@ __all__ = [
     "Bool",
     "Enum",
     "Int",
+    "Array",
     "Expr",
     "Const",
     "Ref",
@@ -31,6 +45,15 @@ __all__ = [
     "any_of",
     "prev",
     "unchanged",
+    "min_of",
+    "max_of",
+    "forall",
+    "exists",
+    "shared",
+    "SELF",
+    "SHARED",
+    "domain_of",
+    "V2_OPS",
     "TRUE",
     "FALSE",
     "walk",
@@ -48,6 +71,8 @@ _TRUTH_MESSAGE = (
     "'and', 'or', 'not' and 'if', and write a chained comparison such as a < b < c "
     "as (a < b) & (b < c)"
 )
+# (issue 9) Python's min() and max() compare their arguments, which lands here too
+_TRUTH_MESSAGE += "; for the smallest or largest of expressions write min_of(...) or max_of(...)"
 
 
 # --------------------------------------------------------------------------- domains
@@ -109,6 +134,84 @@ class Int:
 
 
 Domain: TypeAlias = Bool | Enum | Int
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Array:
+    """A fixed-size array of values of a scalar domain: ``Array(Int(0, 3), size=4)`` (issue 9).
+
+    A value is a tuple of ``size`` elements; ``b[i]`` reads element ``i`` (any integer expression,
+    numbered from 0) and ``updates={b[i]: v}`` writes it. The default initial value repeats the
+    element domain's first value.
+
+    Examples
+    --------
+    >>> a = Array(Int(0, 3), size=2)
+    >>> a.contains((0, 3)), a.contains((0, 4)), len(a.values), a.values[0]
+    (True, False, 16, (0, 0))
+    """
+
+    element: Domain
+    size: int
+
+    def __init__(self, element: Domain, *, size: int) -> None:
+        object.__setattr__(self, "element", element)
+        object.__setattr__(self, "size", size)
+
+    @property
+    def values(self) -> Sequence[tuple[Value, ...]]:
+        """Every array value, lazily, in lexicographic order of the elements."""
+        return _ArrayValues(self)
+
+    def contains(self, value: object) -> bool:
+        return (
+            type(value) is tuple
+            and len(value) == self.size
+            and all(_position(self.element, v) is not None for v in value)
+        )
+
+    def __str__(self) -> str:
+        return f"Array({self.element}, size={self.size})"
+
+
+class _ArrayValues(Sequence[tuple[Value, ...]]):
+    """The values of an :class:`Array`, computed on demand (never materialised)."""
+
+    __slots__ = ("_elements", "_size")
+
+    def __init__(self, array: Array) -> None:
+        self._elements = array.element.values
+        self._size = array.size
+
+    def __len__(self) -> int:
+        return int(len(self._elements) ** self._size)
+
+    @overload
+    def __getitem__(self, k: int) -> tuple[Value, ...]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[tuple[Value, ...]]: ...
+
+    def __getitem__(self, k: int | slice) -> tuple[Value, ...] | Sequence[tuple[Value, ...]]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        n = len(self)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        base = len(self._elements)
+        out: list[Value] = []
+        for _ in range(self._size):
+            k, r = divmod(k, base)
+            out.append(self._elements[r])
+        return tuple(reversed(out))
+
+
+def domain_of(var: Var) -> Domain | Array:
+    """The domain of *var*, typed to include :class:`Array` (``Var.domain`` is annotated with the
+    scalar domains only, so that readers written before arrays existed keep type-checking)."""
+    return cast("Domain | Array", var.domain)
 
 
 def _position(domain: Domain, value: object) -> int | None:
@@ -200,6 +303,30 @@ class Expr:
     def __neg__(self) -> Op:
         return Op("-", (Const(0), self))
 
+    # (issue 9) the rest of integer arithmetic: Python's floor division and remainder
+    def __mod__(self, other: Operand) -> Op:
+        return Op("%", (self, lit(other)))
+
+    def __rmod__(self, other: Operand) -> Op:
+        return Op("%", (lit(other), self))
+
+    def __floordiv__(self, other: Operand) -> Op:
+        return Op("//", (self, lit(other)))
+
+    def __rfloordiv__(self, other: Operand) -> Op:
+        return Op("//", (lit(other), self))
+
+    def __abs__(self) -> Op:
+        return Op("abs", (self,))
+
+    def __getitem__(self, index: Operand) -> Op:
+        """Element *index* of an array (``b[i]``, ``b[temp[SELF]]``)."""
+        return Op("item", (self, lit(index)))
+
+    def __iter__(self) -> Iterator[Expr]:
+        # __getitem__ would otherwise make every expression an endless sequence
+        raise TypeError("an expression is not iterable; use forall/exists/count(...) to quantify")
+
     def is_in(self, *values: Value) -> Op:
         """True when this expression equals one of *values*."""
         return is_in(self, *values)
@@ -234,11 +361,13 @@ class Var(Ref):
     ----------
     name : str
         The variable's name, unique within its machine.
-    domain : Bool | Enum | Int
+    domain : Bool | Enum | Int | Array
         Its finite domain.
     initial : value or collection of values, optional
-        The initial value; a ``set``/``frozenset``/``list``/``tuple`` gives a nondeterministic
-        choice. Defaults to the first value of the domain.
+        The initial value; a ``set``/``frozenset``/``list``/``tuple``/``range`` gives a
+        nondeterministic choice. Defaults to the first value of the domain. For an
+        :class:`Array` a tuple is one value and a ``set``/``frozenset`` of tuples a choice.
+        A condition relating several variables goes in ``System(initial=...)``.
     hidden : bool
         Ground truth of the environment that an implementation machine may not read.
 
@@ -256,13 +385,14 @@ class Var(Ref):
     def __init__(
         self,
         name: str,
-        domain: Domain,
+        domain: Domain | Array,
         *,
         initial: object = None,
         hidden: bool = False,
     ) -> None:
         object.__setattr__(self, "instance", None)
         object.__setattr__(self, "name", name)
+        # an Array is stored here too; the field keeps its scalar annotation (see domain_of)
         object.__setattr__(self, "domain", domain)
         object.__setattr__(self, "initial", initial)
         object.__setattr__(self, "hidden", hidden)
@@ -271,9 +401,22 @@ class Var(Ref):
     def initial_values(self) -> tuple[object, ...]:
         """The initial values as a tuple in domain order (unknown values kept at the end)."""
         init = self.initial
+        domain = domain_of(self)
         if init is None:
-            values = self.domain.values
+            values = domain.values
             return (values[0],) if len(values) else ()
+        if isinstance(domain, Array):
+            if isinstance(init, (set, frozenset)):
+                element = domain.element
+
+                def order(v: object) -> tuple[int, tuple[int, ...], str]:
+                    if domain.contains(v):
+                        return 0, tuple(cast(int, _position(element, x)) for x in cast("tuple[object, ...]", v)), ""
+                    return 1, (), repr(v)
+                return tuple(sorted(init, key=order))
+            return (init,)
+        if isinstance(init, range):
+            init = list(init)
         if isinstance(init, (set, frozenset, list, tuple)):
             # sort the chosen values by their place in the domain instead of scanning the domain,
             # which materialised Int(0, 10**9) (issue 8)
@@ -296,6 +439,18 @@ class Op(Expr):
 
     Operators: ``not and or implies == != < <= > >= + - * ite in count``. For ``in`` the first
     argument is the tested expression and the rest are constants.
+
+    The second edition (issue 9) adds, without changing the operators above:
+
+    - ``% //`` (binary, Python's floor semantics), ``abs`` (unary), ``min max`` (n-ary);
+    - ``item`` ``(array, index)``: an array element; ``except`` ``(array, index, value)``: the
+      array with one element replaced (what ``updates={b[i]: v}`` becomes);
+    - ``self_index`` ``()``: the index of the instance that reads it in its family (``SELF``);
+    - ``member`` ``(Const(family), index, Const(variable))``: a variable of a family member
+      chosen by an integer expression (``ref("tab", "x", j)``);
+    - ``forall exists count_of`` ``(Const(name), over, body)``: quantifiers binding *name* to
+      each index of *over*, which is ``family`` ``(Const(family),)`` (its indices) or ``range``
+      ``(Const(lo), Const(hi))`` (both included); ``bound`` ``(Const(name),)`` reads the index.
     """
 
     op: str
@@ -318,9 +473,131 @@ def lit(value: Operand) -> Expr:
     )
 
 
-def ref(instance: str, name: str) -> Ref:
-    """A variable of another instance, e.g. ``ref("session", "state") == "Active"``."""
-    return Ref(instance, name)
+#: the instance name under which a system's shared variables live (``ref(SHARED, "turn")``)
+SHARED = "shared"
+
+
+@overload
+def ref(instance: str, name: str) -> Ref: ...
+
+
+@overload
+def ref(instance: str, name: str, index: Operand) -> Op: ...
+
+
+def ref(instance: str, name: str, index: Operand | None = None) -> Ref | Op:
+    """A variable of another instance, e.g. ``ref("session", "state") == "Active"``.
+
+    With *index*, *instance* names a family and *index* (an integer expression) picks the
+    member: ``ref("proc", "num", j)`` is ``proc[j].num`` (issue 9).
+    """
+    if index is None:
+        return Ref(instance, name)
+    return Op("member", (Const(instance), lit(index), Const(name)))
+
+
+def shared(name: str, domain: Domain | Array, *, initial: object = None, hidden: bool = False) -> Var:
+    """A shared variable, read and written by any instance (issue 9): declare it once, list it in
+    ``System(shared=...)`` and use it in any machine's guards and updates.
+
+    Examples
+    --------
+    >>> turn = shared("turn", Int(0, 1))
+    >>> print(turn == 1)
+    shared.turn == 1
+    """
+    v = Var(name, domain, initial=initial, hidden=hidden)
+    object.__setattr__(v, "instance", SHARED)
+    return v
+
+
+def min_of(*exprs: Operand | Iterable[Operand]) -> Op:
+    """The smallest of the integer *exprs* (``min`` is Python's, which cannot compare expressions)."""
+    return _nary("min", exprs)
+
+
+def max_of(*exprs: Operand | Iterable[Operand]) -> Op:
+    """The largest of the integer *exprs*.
+
+    Examples
+    --------
+    >>> n = Var("n", Int(0, 9))
+    >>> print(max_of(n - 3, 0) + abs(n % 4 - n // 2))
+    max(n - 3, 0) + abs(n % 4 - n // 2)
+    """
+    return _nary("max", exprs)
+
+
+def _nary(op: str, exprs: tuple[Operand | Iterable[Operand], ...]) -> Op:
+    items = _flatten(exprs)
+    if not items:
+        raise TypeError(f"{op}_of() needs at least one expression")
+    return Op(op, tuple(items))
+
+
+#: the operators the second edition added (issue 9); see :class:`Op`
+V2_OPS = frozenset({
+    "%", "//", "min", "max", "abs", "item", "except", "self_index", "member", "bound", "forall", "exists",
+    "count_of", "family", "range",
+})
+
+#: the index of the instance that reads it in its family: ``temp[SELF]``, ``ref("p", "x", SELF)``
+SELF = Op("self_index", ())
+
+_binding = threading.local()
+
+
+def _over(over: object) -> Op:
+    """The ``family`` or ``range`` node a quantifier ranges over."""
+    if isinstance(over, str):
+        return Op("family", (Const(over),))
+    if isinstance(over, Int):
+        return Op("range", (Const(over.lo), Const(over.hi)))
+    if isinstance(over, range):
+        if over.step != 1:
+            raise TypeError("a quantifier ranges over consecutive integers: use range(lo, hi)")
+        return Op("range", (Const(over.start), Const(over.stop - 1)))
+    name = getattr(over, "name", None)
+    if isinstance(name, str) and hasattr(over, "machine"):
+        return Op("family", (Const(name),))
+    raise TypeError(f"cannot quantify over {over!r}: give a family (or its name), an Int(lo, hi) or a range")
+
+
+def _quantifier(op: str, over: object, body: Callable[[Expr], Operand]) -> Op:
+    domain = _over(over)
+    code = getattr(body, "__code__", None)
+    base = code.co_varnames[0] if code is not None and code.co_argcount >= 1 else "i"
+    # a name already bound by an enclosing quantifier being built gets a prime, so an inner body
+    # can still read the outer index (forall(p, lambda j: forall(p, lambda j: ...)) stays correct)
+    stack: list[str] = _binding.__dict__.setdefault("names", [])
+    name = base
+    while name in stack:
+        name += "'"
+    stack.append(name)
+    try:
+        inner = lit(body(Op("bound", (Const(name),))))
+    finally:
+        stack.pop()
+    return Op(op, (Const(name), domain, inner))
+
+
+def forall(over: str | _Family | Int | range, body: Callable[[Expr], Operand]) -> Op:
+    """True when *body* holds for every index of *over* (issue 9).
+
+    *over* is a family (or its name: its members' indices), an ``Int(lo, hi)`` or a ``range``;
+    *body* receives the index as an integer expression.
+
+    Examples
+    --------
+    >>> print(forall("proc", lambda j: implies(j != SELF, ref("proc", "pc", j) != "cs")))
+    forall(j in proc: j != self => proc[j].pc != cs)
+    """
+    return _quantifier("forall", over, body)
+
+
+def exists(over: str | _Family | Int | range, body: Callable[[Expr], Operand]) -> Op:
+    """True when *body* holds for some index of *over* (see :func:`forall`)."""
+    return _quantifier("exists", over, body)
 
 
 def implies(a: Operand, b: Operand) -> Op:
@@ -340,9 +617,23 @@ def is_in(expr: Operand, *values: Value) -> Op:
     return Op("in", (lit(expr), *(Const(v) for v in values)))
 
 
-def count(*exprs: Operand | Iterable[Operand]) -> Op:
-    """How many of the boolean *exprs* are true (an integer expression)."""
-    return Op("count", tuple(_flatten(exprs)))
+@overload
+def count(over: str | _Family | Int | range, body: Callable[[Expr], Operand], /) -> Op: ...
+
+
+@overload
+def count(*exprs: Operand | Iterable[Operand]) -> Op: ...
+
+
+def count(*exprs: object) -> Op:
+    """How many of the boolean *exprs* are true (an integer expression).
+
+    ``count(over, lambda j: ...)`` counts the indices of *over* (a family, an ``Int`` or a
+    ``range``, as for :func:`forall`) for which the body holds (issue 9).
+    """
+    if len(exprs) == 2 and callable(exprs[1]) and not isinstance(exprs[1], Expr):
+        return _quantifier("count_of", exprs[0], cast("Callable[[Expr], Operand]", exprs[1]))
+    return Op("count", tuple(_flatten(cast("tuple[Operand | Iterable[Operand], ...]", exprs))))
 
 
 def prev(expr: Operand) -> Op:
@@ -468,7 +759,7 @@ _PREC = {
     "not": 4,
     "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5, "in": 5,
     "+": 6, "-": 6,
-    "*": 7,
+    "*": 7, "%": 7, "//": 7,
 }
 _SYMBOL = {"and": "&", "or": "|", "implies": "=>"}
 
@@ -506,6 +797,25 @@ def to_text(expr: Expr, *, self_name: str | None = None, show: Callable[[Ref], s
             return "count(" + ", ".join(go(a, 0) for a in args) + ")"
         if op == "prev":
             return f"prev({go(args[0], 0)})"
+        if op in ("min", "max", "abs"):
+            return f"{op}(" + ", ".join(go(a, 0) for a in args) + ")"
+        if op == "item":
+            return f"{go(args[0], 9)}[{go(args[1], 0)}]"
+        if op == "except":
+            return f"[{go(args[0], 0)} EXCEPT ![{go(args[1], 0)}] = {go(args[2], 0)}]"
+        if op == "self_index":
+            return "self"
+        if op == "bound":
+            return str(_const_value(args[0]))
+        if op == "member":
+            return f"{_const_value(args[0])}[{go(args[1], 0)}].{_const_value(args[2])}"
+        if op in ("forall", "exists", "count_of"):
+            word = "count" if op == "count_of" else op
+            return f"{word}({_const_value(args[0])} in {go(args[1], 0)}: {go(args[2], 0)})"
+        if op == "family":
+            return str(_const_value(args[0]))
+        if op == "range":
+            return f"{go(args[0], 0)}..{go(args[1], 0)}"
         if op == "in":
             vals = ", ".join(go(a, 0) for a in args[1:])
             text = f"{go(args[0], 6)} in {{{vals}}}"
@@ -526,3 +836,9 @@ def to_text(expr: Expr, *, self_name: str | None = None, show: Callable[[Ref], s
         return f"({text})" if outer > prec else text
 
     return go(expr, 0)
+
+
+def _const_value(e: Expr) -> Value:
+    """The value of a node that is a constant by construction (a name or a bound)."""
+    assert isinstance(e, Const), e
+    return e.value

@@ -7,26 +7,50 @@ module sits below it and imports its classes only for type checking.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ._typing import Lookup, Type, TypeProblem, infer, type_of_domain
+from ._typing import SYSTEM_NODES, Lookup, Scope, Type, TypeProblem, infer, type_of_domain
 from .errors import Problem, suggest
-from .expr import Domain, Enum, Expr, Int, Var, refs_of, to_text, uses_prev
+from .expr import (
+    SHARED,
+    TRUE,
+    V2_OPS,
+    Array,
+    Bool,
+    Const,
+    Domain,
+    Enum,
+    Expr,
+    Int,
+    Op,
+    Var,
+    domain_of,
+    refs_of,
+    to_text,
+    uses_prev,
+    walk,
+)
 
 if TYPE_CHECKING:
-    from .machine import Fairness, Instance, Machine, System, Transition
+    from .machine import Fairness, Family, Instance, Machine, System, Transition
 
-__all__ = ["FAIRNESS", "machine_problems", "system_problems"]
+__all__ = ["FAIRNESS", "V2_OPS", "machine_problems", "system_problems"]
 
 #: the fairness a transition may have (``fair=``)
 FAIRNESS = ("weak", "strong")
 
 
-def _assignable(target: Domain, value: Type) -> str | None:
+def _assignable(target: Domain | Array, value: Type) -> str | None:
     """Why *value* can never be stored in *target*, or None when it (sometimes) can."""
     t = type_of_domain(target)
+    if t.kind == "array":
+        assert isinstance(target, Array)
+        if value.kind != "array" or value.size != target.size or value.element is None:
+            return f"an {target} variable cannot hold {value}"
+        why = _assignable(target.element, value.element)
+        return None if why is None else f"an element: {why}"
     if t.kind == "bool":
         return None if value.kind == "bool" else f"a Bool variable cannot hold {value}"
     if t.kind == "int":
@@ -49,7 +73,74 @@ def _assignable(target: Domain, value: Type) -> str | None:
 
 
 def _local_only(expr: Expr) -> bool:
-    return all(r.instance is None for r in refs_of(expr))
+    """True when *expr* reads only the firing instance's own variables (and needs no system)."""
+    return all(r.instance is None for r in refs_of(expr)) and not any(
+        isinstance(n, Op) and n.op in SYSTEM_NODES for n in walk(expr)
+    )
+
+
+def _domain_problems(domain: object) -> Iterator[tuple[str, str]]:
+    """(what, fix) for a domain that is not a usable finite domain."""
+    if isinstance(domain, Int):
+        if domain.lo > domain.hi:
+            yield f"{domain} is empty", "lo must be <= hi"
+    elif isinstance(domain, Enum):
+        if not domain.names:
+            yield "Enum() has no values", "name at least one value"
+    elif isinstance(domain, Array):
+        size = domain.size
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            yield f"size={size!r} is not a positive number of elements", "give size=N with N >= 1"
+        if isinstance(domain.element, Array):
+            yield "an Array of Arrays is not supported", "use one Array per row, or a family of machines"
+        else:
+            yield from _domain_problems(domain.element)
+    elif not isinstance(domain, Bool):
+        yield f"{domain!r} is not a domain", "use Bool(), Enum(...), Int(lo, hi) or Array(element, size=n)"
+
+
+def _variable_problems(v: Var, where: str) -> Iterator[Problem]:
+    """Problems of one variable's declaration: its name, its domain and its initial values."""
+    if not v.name.isidentifier():
+        yield Problem(where=where, what="the name is not an identifier", fix="use letters, digits and '_'")
+    domain = domain_of(v)
+    bad_domain = False
+    for what, fix in _domain_problems(domain):
+        bad_domain = True
+        yield Problem(where=where, what=what, fix=fix)
+    if callable(v.initial) or isinstance(v.initial, Expr):
+        # issue 9: a predicate here used to be reported as a value outside the domain
+        kind = "an expression" if isinstance(v.initial, Expr) else "a function"
+        yield Problem(
+            where=where,
+            what=f"initial= is {kind}, not a value",
+            fix="give a value or a set of values here; a condition on the initial state goes in "
+            "the system's initial predicate, System(initial=...)",
+        )
+        return
+    if bad_domain:
+        return
+    for value in v.initial_values:
+        if not domain.contains(value):
+            hint = suggest(value, domain.names) if isinstance(domain, Enum) and isinstance(value, str) else ""
+            yield Problem(
+                where=where,
+                what=f"initial value {value!r} is not in {domain}",
+                fix=hint or "choose a value of the domain",
+            )
+
+
+def _repeated_elements(name: str, value: Expr) -> Iterator[str]:
+    """``b[k]`` for each constant index *k* written twice by one chain of element updates."""
+    seen: set[object] = set()
+    node = value
+    while isinstance(node, Op) and node.op == "except":
+        index = node.args[1]
+        if isinstance(index, Const):
+            if index.value in seen:
+                yield f"{name}[{index.value}]"
+            seen.add(index.value)
+        node = node.args[0]
 
 
 def machine_problems(m: Machine, transition: type[Transition]) -> Iterator[Problem]:
@@ -64,24 +155,15 @@ def machine_problems(m: Machine, transition: type[Transition]) -> Iterator[Probl
         if not isinstance(v, Var):
             yield Problem(where=where, what=f"{v!r} is not a Var", fix="declare it with Var(name, domain)")
             continue
-        if not v.name.isidentifier():
-            yield Problem(where=where, what="the name is not an identifier", fix="use letters, digits and '_'")
         if v.name in seen:
             yield Problem(where=where, what="declared twice", fix="rename one of them")
         seen.add(v.name)
-        if isinstance(v.domain, Int) and v.domain.lo > v.domain.hi:
-            yield Problem(where=where, what=f"{v.domain} is empty", fix="lo must be <= hi")
-        elif isinstance(v.domain, Enum) and not v.domain.names:
-            yield Problem(where=where, what="Enum() has no values", fix="name at least one value")
-        for value in v.initial_values:
-            if not v.domain.contains(value):
-                hint = suggest(value, v.domain.names) if isinstance(v.domain, Enum) and isinstance(value, str) else ""
-                yield Problem(
-                    where=where,
-                    what=f"initial value {value!r} is not in {v.domain}",
-                    fix=hint or "choose a value of the domain",
-                )
-    variables = {v.name: v for v in m.variables if isinstance(v, Var)}
+        if v.instance is not None:
+            yield Problem(where=where, what="is a shared variable, which belongs to the system",
+                          fix="list it in System(shared=...) and leave it out of the machine's variables")
+            continue
+        yield from _variable_problems(v, where)
+    variables = {v.name: v for v in m.variables if isinstance(v, Var) and v.instance is None}
     if m.control is not None:
         cv = variables.get(m.control)
         if cv is None or not isinstance(cv.domain, Enum):
@@ -102,9 +184,7 @@ def machine_problems(m: Machine, transition: type[Transition]) -> Iterator[Probl
         names.add(t.name)
         if t.fair not in (None, *FAIRNESS):
             yield Problem(where=where, what=f"fair={t.fair!r} is not a fairness", fix="use 'weak', 'strong' or None")
-        if t.on is not None and t.emit is not None:
-            yield Problem(where=where, what="a receiving transition cannot emit",
-                          fix="broadcasts do not chain; emit from a transition of its own")
+        # a receiving transition may emit (a cascade, issue 9); cycles are a system's problem
         if t.on is not None and t.fair is not None:
             yield Problem(where=where, what="a receiving transition cannot be fair",
                           fix="make the emitting transition fair instead")
@@ -119,10 +199,14 @@ def machine_problems(m: Machine, transition: type[Transition]) -> Iterator[Probl
                     fix=suggest(r.name, variables, default=f"declare it or write ref('instance', {r.name!r})"),
                 )
         written: set[str] = set()
-        for name, _ in t.updates:
+        for name, value in t.updates:
             if name in written:
                 yield Problem(where=where, what=f"updates {name!r} twice", fix="assign each variable once per transition")
             written.add(name)
+            for element in _repeated_elements(name, value):
+                yield Problem(where=where, what=f"updates {element} twice", fix="assign each element once per transition")
+            if name.startswith(SHARED + "."):
+                continue  # a shared variable: the system checks it (issue 9)
             if "." in name:
                 yield Problem(
                     where=where,
@@ -146,9 +230,12 @@ def _expression_problems(
     lookup: Lookup,
     *,
     local: bool,
+    scope: Scope | None = None,
+    shared: Callable[[str], Var | None] | None = None,
 ) -> Iterator[Problem]:
     """Type problems of *t*'s guard and updates; only expressions whose refs are all local
-    (``local=True``) or with some foreign ref (``local=False``)."""
+    (``local=True``) or with some foreign ref (``local=False``). At system level (*shared*
+    given), updates of shared variables are checked whatever they read."""
 
     def wanted(e: Expr) -> bool:
         return _local_only(e) == local
@@ -157,33 +244,56 @@ def _expression_problems(
         return
     if wanted(t.guard):
         try:
-            ty = infer(t.guard, lookup)
+            ty = infer(t.guard, lookup, scope)
             if ty.kind != "bool":
                 yield Problem(where=f"{where} guard", what=f"{to_text(t.guard)!r} is {ty}, not a boolean",
                               fix="compare it, e.g. x == value")
         except TypeProblem as err:
             yield Problem(where=f"{where} guard", what=err.what, fix=err.fix)
     for name, value in t.updates:
-        if name not in variables or not wanted(value):
+        var = variables.get(name)
+        if var is None and shared is not None and name.startswith(SHARED + "."):
+            var = shared(name[len(SHARED) + 1:])
+            if var is None:
+                continue  # reported by the system's check of shared writes
+        elif var is None or not wanted(value):
             continue
         try:
-            ty = infer(value, lookup)
+            ty = infer(value, lookup, scope)
         except TypeProblem as err:
             yield Problem(where=f"{where} update {name!r}", what=err.what, fix=err.fix)
             continue
-        why = _assignable(variables[name].domain, ty)
+        domain = domain_of(var)
+        why = _assignable(domain, ty)
         if why:
-            yield Problem(where=f"{where} update {name!r}", what=why, fix=f"{name} is {variables[name].domain}")
+            fix = f"{name} is {domain}"
+            if "always outside" in why:
+                # issue 9: this is decided from the types, whatever the guard: say what to do
+                guard = "" if t.guard is TRUE else f" ({to_text(t.guard)})"
+                fix += (f"; this is checked whatever the guard{guard} allows, so widen the domain (a "
+                        "System(constraint=...) can keep the exploration within the old bounds) or "
+                        f"leave the transition out of this variant (machine.without({t.name!r}))")
+            yield Problem(where=f"{where} update {name!r}", what=why, fix=fix)
+
+
+def _usable_name(name: object) -> bool:
+    return isinstance(name, str) and bool(name) and not any(c.isspace() for c in name) and ":" not in name
 
 
 def system_problems(
-    s: System, instance: type[Instance], machine: type[Machine], fairness: type[Fairness] | None = None
+    s: System,
+    instance: type[Instance],
+    machine: type[Machine],
+    fairness: type[Fairness] | None = None,
+    family: type[Family] | None = None,
+    warnings: list[Problem] | None = None,
 ) -> Iterator[Problem]:
-    """Every problem of system *s*: its instances, broadcasts, typing across instances,
-    observability, ``terminal``, fairness groups and its properties (each checks itself).
+    """Every problem of system *s*: its instances and families, shared variables, broadcasts
+    and cascades, typing across instances, observability, ``terminal``, ``initial``,
+    ``constraint``, fairness groups and its properties (each checks itself).
 
-    *instance*, *machine* and *fairness* are the classes of :mod:`.machine`, passed in as for
-    :func:`machine_problems`.
+    *instance*, *machine*, *fairness* and *family* are the classes of :mod:`.machine`, passed in
+    as for :func:`machine_problems`. What is odd but not wrong goes to *warnings*.
     """
     seen: set[str] = set()
     for i, inst in enumerate(s.instances):
@@ -191,7 +301,7 @@ def system_problems(
             yield Problem(where=f"{s.name}/instance #{i}", what=f"{inst!r} is not an Instance of a Machine",
                           fix="use Instance(name, machine)")
             continue
-        if not inst.name or any(c.isspace() for c in inst.name) or ":" in inst.name:
+        if not _usable_name(inst.name):
             yield Problem(where=f"{s.name}/instance #{i}", what=f"{inst.name!r} is not a usable instance name",
                           fix="use a name without spaces or ':'")
         if inst.name in seen:
@@ -199,6 +309,9 @@ def system_problems(
         seen.add(inst.name)
     if not s.instances:
         yield Problem(where=s.name, what="the system has no instances", fix="add Instance(name, machine) entries")
+    if family is not None:
+        yield from _family_problems(s, instance, family)
+    yield from _shared_problems(s)
     emitted: dict[str, list[str]] = {}
     received: dict[str, list[str]] = {}
     for inst in s.instances:
@@ -206,6 +319,7 @@ def system_problems(
             continue  # reported above
         m = inst.machine
         variables = {v.name: v for v in m.variables}
+        scope = s.scope(inst.name)
         for t in m.transitions:
             where = f"{inst.name}/transition {t.name!r}"
             if t.emit:
@@ -222,19 +336,17 @@ def system_problems(
                     except TypeProblem as err:
                         bad_ref = True
                         yield Problem(where=where, what=err.what, fix=err.fix)
+            for name, _ in t.updates:
+                if name.startswith(SHARED + ".") and s.shared_variable(name[len(SHARED) + 1:]) is None:
+                    bad_ref = True
+                    var = name[len(SHARED) + 1:]
+                    yield Problem(where=where, what=f"updates {name}, which is not a shared variable of {s.name}",
+                                  fix=suggest(var, [v.name for v in s.shared], default="declare it in System(shared=...)"))
             if not bad_ref:
-                yield from _expression_problems(t, where, variables, partial(s.resolve, self_instance=inst.name), local=False)
+                yield from _expression_problems(t, where, variables, partial(s.resolve, self_instance=inst.name),
+                                                local=False, scope=scope, shared=s.shared_variable)
             if m.implementation and not bad_ref:
-                for e in t.expressions():
-                    for r in refs_of(e):
-                        if s.is_hidden(r, inst.name):
-                            owner = r.instance or inst.name
-                            yield Problem(
-                                where=where,
-                                what=f"the implementation reads hidden variable {owner}.{r.name}",
-                                fix="an implementation may act only on what it can observe; "
-                                "deliver the information as a broadcast event or an observable variable",
-                            )
+                yield from _hidden_reads(s, inst.name, t, where)
     for event, wheres in sorted(emitted.items()):
         if event not in received:
             yield Problem(
@@ -244,20 +356,28 @@ def system_problems(
             )
     for event, wheres in sorted(received.items()):
         if event not in emitted:
-            yield Problem(
-                where=wheres[0],
-                what=f"receives {event!r} but no instance emits it",
-                fix=suggest(event, emitted, default="this transition can never fire"),
-            )
-    if s.terminal is not None:
+            hint = suggest(event, emitted)
+            problem = Problem(where=wheres[0], what=f"receives {event!r} but no instance emits it",
+                              fix=hint or "this transition can never fire; drop it, or the whole event with "
+                              f"system.without_event({event!r})")
+            # issue 9: a receiver left without a sender (a variant without the emitter) is only a
+            # warning; an event name close to an emitted one is a typo, and stays an error
+            if hint or warnings is None:
+                yield problem
+            else:
+                warnings.append(problem)
+    yield from _cascade_problems(s, instance, machine)
+    for label, expr in (("terminal", s.terminal), ("initial", s.initial), ("constraint", s.constraint)):
+        if expr is None:
+            continue
         try:
-            ty = s.type_of(s.terminal, None)
+            ty = s.type_of(expr, None)
             if ty.kind != "bool":
                 # every problem says how to fix it (issue 2: "where: what; how to fix")
-                yield Problem(where=f"{s.name}/terminal", what=f"is {ty}, not a boolean",
+                yield Problem(where=f"{s.name}/{label}", what=f"is {ty}, not a boolean",
                               fix="compare it, e.g. x == value")
         except TypeProblem as err:
-            yield Problem(where=f"{s.name}/terminal", what=err.what, fix=err.fix)
+            yield Problem(where=f"{s.name}/{label}", what=err.what, fix=err.fix)
     if fairness is not None:
         yield from _fairness_problems(s, fairness)
     names: set[str] = set()
@@ -266,6 +386,154 @@ def system_problems(
             yield Problem(where=f"{s.name}/property {p.name!r}", what="declared twice", fix="give each property its own name")
         names.add(p.name)
         yield from p.problems(s)
+
+
+def _hidden_reads(s: System, me: str, t: Transition, where: str) -> Iterator[Problem]:
+    """An implementation's reads of hidden variables (its own, another instance's, a shared
+    one, or a family member's through ref(family, variable, index))."""
+    fix = ("an implementation may act only on what it can observe; "
+           "deliver the information as a broadcast event or an observable variable")
+    for e in t.expressions():
+        for r in refs_of(e):
+            if s.is_hidden(r, me):
+                owner = r.instance or me
+                yield Problem(where=where, what=f"the implementation reads hidden variable {owner}.{r.name}", fix=fix)
+        for n in walk(e):
+            if isinstance(n, Op) and n.op == "member" and isinstance(n.args[0], Const) and isinstance(n.args[2], Const):
+                fam, var = str(n.args[0].value), str(n.args[2].value)
+                try:
+                    hidden = s.family(fam).machine.variable(var)
+                except KeyError:
+                    continue
+                if hidden is not None and hidden.hidden:
+                    yield Problem(where=where, what=f"the implementation reads hidden variable {fam}[...].{var}", fix=fix)
+
+
+def _family_problems(s: System, instance: type[Instance], family: type[Family]) -> Iterator[Problem]:
+    """Each family: a usable name, a positive size, and all its members in the system, once."""
+    members: dict[str, list[Instance]] = {}
+    fams: dict[str, Family] = {}
+    for inst in s.instances:
+        if isinstance(inst, instance) and inst.family is not None:
+            members.setdefault(inst.family.name, []).append(inst)
+            fams.setdefault(inst.family.name, inst.family)
+    for name, fam in fams.items():
+        where = f"{s.name}/family {name!r}"
+        if not isinstance(fam, family):
+            yield Problem(where=where, what=f"{fam!r} is not a Family", fix="use Family(name, machine, n)")
+            continue
+        if not _usable_name(name) or any(c in name for c in "[]."):
+            yield Problem(where=where, what="is not a usable family name", fix="use a name without spaces, ':', '.', '[' or ']'")
+        n = fam.n
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            yield Problem(where=where, what=f"n={n!r} is not a positive number of members", fix="give n=N with N >= 1")
+            continue
+        got = members[name]
+        if any(i.family is not fam and i.family != fam for i in got) or [i.index for i in got] != list(range(n)) or [
+            i.name for i in got
+        ] != [fam.member(k) for k in range(n)]:
+            yield Problem(where=where, what=f"has {n} members but the system lists " + ", ".join(i.name for i in got),
+                          fix="put the Family itself in instances=, not some of its members")
+
+
+def _shared_problems(s: System) -> Iterator[Problem]:
+    """The shared variables: declared once each, with usable domains and initial values."""
+    seen: set[str] = set()
+    for k, v in enumerate(s.shared):
+        if not isinstance(v, Var):
+            yield Problem(where=f"{s.name}/shared #{k}", what=f"{v!r} is not a Var",
+                          fix="declare it with shared(name, domain) or Var(name, domain)")
+            continue
+        where = f"{s.name}/shared {v.name!r}"
+        if v.name in seen:
+            yield Problem(where=where, what="declared twice", fix="rename one of them")
+        seen.add(v.name)
+        yield from _variable_problems(v, where)
+    if s.shared and any(getattr(i, "name", None) == SHARED for i in s.instances):
+        yield Problem(where=f"{s.name}/instance {SHARED!r}",
+                      what=f"the name {SHARED!r} is where the shared variables live",
+                      fix="rename the instance")
+
+
+def _writes_shared(t: Transition) -> set[str]:
+    return {name for name, _ in t.updates if name.startswith(SHARED + ".")}
+
+
+def _cascade_problems(s: System, instance: type[Instance], machine: type[Machine]) -> Iterator[Problem]:
+    """Cascades (issue 9): no cycle of events, and no shared variable written by a sender and a
+    receiver it can set off in the same step."""
+    insts = [i for i in s.instances if isinstance(i, instance) and isinstance(i.machine, machine)]
+    # event -> the events its receivers emit
+    follows: dict[str, set[str]] = {}
+    receivers: dict[str, list[tuple[str, Transition]]] = {}
+    for inst in insts:
+        for t in inst.machine.transitions:
+            if t.on is not None:
+                receivers.setdefault(t.on, []).append((inst.name, t))
+                if t.emit is not None:
+                    follows.setdefault(t.on, set()).add(t.emit)
+    reported: set[frozenset[str]] = set()
+    for start in sorted(follows):
+        path = _cycle_from(start, follows)
+        if path is not None and frozenset(path) not in reported:
+            reported.add(frozenset(path))
+            where = next(f"{i}/transition {t.name!r}" for i, t in receivers[path[-2]] if t.emit == path[-1])
+            yield Problem(where=where, what="events cascade in a cycle: " + " -> ".join(path),
+                          fix="a receiver may emit only events that do not lead back to the one it receives")
+    if not any(_writes_shared(t) for i in insts for t in i.machine.transitions):
+        return
+    for inst in insts:
+        for t in inst.machine.transitions:
+            if t.emit is None or t.on is not None:
+                continue
+            mine = _writes_shared(t)
+            if not mine:
+                continue
+            for other, r in _set_off(inst.name, t.emit, receivers):
+                both = sorted(mine & _writes_shared(r))
+                if both:
+                    yield Problem(
+                        where=f"{inst.name}/transition {t.name!r}",
+                        what=f"writes {both[0]}, and so does {other}/transition {r.name!r}, which its event "
+                        f"{t.emit!r} sets off in the same step",
+                        fix="two writes to one variable in one step are a model error; let one of them write it",
+                    )
+
+
+def _cycle_from(start: str, follows: Mapping[str, set[str]]) -> list[str] | None:
+    """A cycle of events through *start* (``[start, ..., start]``), or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        event, path = stack.pop()
+        for nxt in sorted(follows.get(event, ()), reverse=True):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def _set_off(sender: str, event: str, receivers: Mapping[str, list[tuple[str, Transition]]]) -> list[tuple[str, Transition]]:
+    """Every (instance, receiver) a step of *sender* emitting *event* may fire, cascades included."""
+    out: list[tuple[str, Transition]] = []
+    seen: set[tuple[str, str]] = set()
+    todo = [event]
+    done: set[str] = set()
+    while todo:
+        e = todo.pop()
+        if e in done:
+            continue
+        done.add(e)
+        for inst, r in receivers.get(e, ()):
+            if inst == sender or (inst, r.name) in seen:
+                continue
+            seen.add((inst, r.name))
+            out.append((inst, r))
+            if r.emit is not None:
+                todo.append(r.emit)
+    return out
 
 
 def _fairness_problems(s: System, fairness: type[Fairness]) -> Iterator[Problem]:
