@@ -61,6 +61,8 @@ class Deployment:
         never, on any 4401, or only on one for a token of the current generation.
     revocable_permission : bool
         The server may withdraw the WebSocket permission.
+    token_waits_for_refresh : bool
+        A token request waits for a refresh in flight (else it gets the token about to rotate).
     """
 
     auth_mode: str = "pre-auth"
@@ -71,6 +73,7 @@ class Deployment:
     token_checks_permission: bool = True
     invalidate_on_4401: str = "current-token"
     revocable_permission: bool = True
+    token_waits_for_refresh: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -158,7 +161,8 @@ def assemble(name: str, *, components: Sequence[Component], clients: Sequence[Cl
             verify_clients=[c.name for c in clients if c.policy.reverify], refresh=deployment.refresh,
             online_event=any(c.policy.revive_online for c in clients),
             revocable_permission=deployment.revocable_permission,
-            token_checks_permission=deployment.token_checks_permission, probe_sees_403=deployment.probe_sees_403)),
+            token_checks_permission=deployment.token_checks_permission, probe_sees_403=deployment.probe_sees_403,
+            token_waits_for_refresh=deployment.token_waits_for_refresh)),
         *(Instance(c.name, c.machine) for c in components if c.machine is not None),
     ]
     sockets: list[Instance] = []

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from statebound.checker import FALSE, TRUE, Bool, Enum, Expr, Int, Machine, Transition, Var, any_of, is_in, ite, ref
 
+from ._expr import conj
 from .network import Server, token_events, verify_events
 from .session import Invalidation, SessionStore
 from .socket import CLOSE_CODES, LIVE
@@ -199,7 +200,7 @@ class Client:
     @property
     def owners_mounted(self) -> Expr:
         """A live socket of this client is legitimate only while this holds (rule 9)."""
-        return any_of(s.mounted for s in self.subscribers) & self.extra_owners
+        return conj(any_of(s.mounted for s in self.subscribers), self.extra_owners)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -313,12 +314,12 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
 
     def closes_on(event: str, condition: Expr, label: str, cancels: tuple[str, ...] = WAITING) -> None:
         """On *event* (when *condition* held): close a live socket, cancel the states *cancels*."""
-        ts.append(Transition(f"close_on[{label}]", on=event, guard=condition & is_in(state, *CONNECTED),
+        ts.append(Transition(f"close_on[{label}]", on=event, guard=conj(condition, is_in(state, *CONNECTED)),
                              updates={state: "Closing", n: 0}))
-        ts.append(Transition(f"cancel_on[{label}]", on=event, guard=condition & is_in(state, *cancels),
+        ts.append(Transition(f"cancel_on[{label}]", on=event, guard=conj(condition, is_in(state, *cancels)),
                              updates=cancel()))
         # the socket reads the same condition, on the client's variables (one step, no cascade)
-        orders.append((event, condition & is_in(ref(name, "state"), *CONNECTED)))
+        orders.append((event, conj(condition, is_in(ref(name, "state"), *CONNECTED))))
 
     # -- subscribers: the components whose effects subscribe and unsubscribe -------------------
     # a client stopped by an auth failure remembers it until a new session, unless its next attempt
@@ -330,7 +331,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
         last: Expr = ~others if p.refcount else TRUE
         # (without idempotent_connect, connect() again while connecting or open starts a second
         # socket, the first one still live)
-        can = is_in(state, *startable) & registered & gate
+        can = conj(is_in(state, *startable), registered, gate)
         if s.subscribe is not None:  # None: StrictMode, whose mount subscribes with strict_subscribe
             ts.append(Transition(f"subscribe[{s.subscribe}]", on=s.subscribe, guard=can, updates={**start(), n: 0}))
         if s.strict_subscribe:
@@ -345,7 +346,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
     if client.store:
         resumable = is_in(state, "Idle", "Closing", "Stopped", "Failed") & wanted
         for event in store.activations:
-            ts.append(Transition(f"resume_on[{event}]", on=event, guard=resumable & registered,
+            ts.append(Transition(f"resume_on[{event}]", on=event, guard=conj(resumable, registered),
                                  updates={**start(), n: 0}))
             if event == store.login and p.token != "fetch":
                 # a new session lifts a stop even if nobody wants a connection right now
@@ -353,17 +354,18 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
                                      updates=cancel()))
         for inv in (Invalidation(event=store.logout, evidence=False), *invalidations):
             if inv.event not in own:
-                closes_on(inv.event, inv.condition & store.active & registered, inv.event)
+                closes_on(inv.event, conj(inv.condition, store.active, registered), inv.event)
     for event in client.registrations:
-        ts.append(Transition(f"resume_on[{event}]", on=event, guard=is_in(state, "Idle", "Closing", "Stopped", "Failed") & wanted
-                             & gate, updates={**start(), n: 0}))
+        ts.append(Transition(f"resume_on[{event}]", on=event,
+                             guard=conj(is_in(state, "Idle", "Closing", "Stopped", "Failed"), wanted, gate),
+                             updates={**start(), n: 0}))
     for event in client.disposals:
         closes_on(event, TRUE, event)
 
     # -- its sockets' events ----------------------------------------------------------------------
     def handle(label: str, event: str, slot: int, guard: Expr, updates: Updates, tags: tuple[str, ...] = ()) -> None:
         is_cur = client.current(slot)
-        ts.append(Transition(label, on=event, guard=guard & is_cur, updates=updates, tags=tags))
+        ts.append(Transition(label, on=event, guard=conj(guard, is_cur), updates=updates, tags=tags))
         if not p.generation_check and client.slots > 1:
             # the handler of an old socket acts as if its socket were the current one
             ts.append(Transition(f"{label}_old", on=event, guard=guard & ~is_cur, updates=updates,
@@ -420,15 +422,15 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
         if tracks_generation and p.token == "fetch":
             ups[tok_old] = False
         # the continuation of the token request checks the session again before `new WebSocket`
-        guard = (state == "Ready") & free & gate & (~strict if sync_strict else TRUE) & (~verify if p.reverify else TRUE)
+        guard = conj(state == "Ready", free, gate, ~strict if sync_strict else True, ~verify if p.reverify else True)
         ts.append(Transition(f"new_websocket[{ws}]", guard=guard, updates=ups, emit=f"{name}.new[{ws}]", fair="weak"))
     strict_orders: dict[str, tuple[tuple[str, Expr, bool], ...]] = {}
     if sync_strict and client.slots == 2:
         # StrictMode ran effect, cleanup, effect: socket 1 was created and closed while CONNECTING
         # (its close 1006 is queued), socket 2 is the current one
         both_free = ~is_in(slot_state[0], *LIVE) & ~is_in(slot_state[1], *LIVE)
-        ts.append(Transition("new_websocket_strict_mode", guard=(state == "Ready") & strict & both_free & gate
-                             & (~verify if p.reverify else TRUE),
+        ts.append(Transition("new_websocket_strict_mode",
+                             guard=conj(state == "Ready", strict, both_free, gate, ~verify if p.reverify else True),
                              updates={state: "Connecting", strict: False, "cur": 1 - ref(name, "cur")},
                              emit=f"{name}.new_strict",
                              fair="weak"))
@@ -436,7 +438,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
             # the first socket takes the current slot, the second the other one, which becomes current
             strict_orders[ws] = ((f"{name}.new_strict", client.current(k), True),
                                  (f"{name}.new_strict", ~client.current(k), False))
-    ts.append(Transition("retry", guard=(state == "Backoff") & (~verify if p.reverify else TRUE) & gate,
+    ts.append(Transition("retry", guard=conj(state == "Backoff", ~verify if p.reverify else True, gate),
                          updates={**start(), n: ite(n < retries, n + 1, n)}, tags=("retry",), fair="weak"))
     if p.handshake_timeout:
         # a slow handshake is the network's doing: retry it whatever the budget (the strongly fair
@@ -482,7 +484,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
                                  tags=("stop", "forbidden")))
     machine = Machine(name="client", variables=tuple(variables), transitions=tuple(ts), implementation=True,
                       control="state")
-    per_socket = {ws: tuple((e, c & client.current(k)) for e, c in orders) for k, ws in enumerate(client.sockets)}
+    per_socket = {ws: tuple((e, conj(c, client.current(k))) for e, c in orders) for k, ws in enumerate(client.sockets)}
     return ClientParts(machine=machine, close_orders=per_socket, strict_orders=strict_orders,
                        stale_token=ref(name, "tok_old") if tracks_generation else FALSE,
                        closes_itself=p.handshake_timeout)

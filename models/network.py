@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from statebound.checker import Bool, Enum, Expr, Machine, Ref, Transition, Var, ref
 
+from ._expr import conj
 from .session import SessionStore
 
 __all__ = ["AUTH_MODES", "Server", "server_machine"]
@@ -81,7 +82,7 @@ def verify_events(client: str) -> tuple[str, str, str]:
 def server_machine(server: Server, *, store: SessionStore, token_clients: Sequence[str] = (),
                    verify_clients: Sequence[str] = (), refresh: bool = False, online_event: bool = False,
                    revocable_permission: bool = True, token_checks_permission: bool = True,
-                   probe_sees_403: bool = True) -> Machine:
+                   probe_sees_403: bool = True, token_waits_for_refresh: bool = True) -> Machine:
     """The server *server* and the network link.
 
     Parameters
@@ -108,6 +109,8 @@ def server_machine(server: Server, *, store: SessionStore, token_clients: Sequen
     probe_sees_403 : bool
         The re-verification probe answers 403 when the WebSocket permission is withdrawn; when
         False it answers 200 (it checks the session only).
+    token_waits_for_refresh : bool
+        A token request is answered only once a refresh in flight is done.
 
     Examples
     --------
@@ -144,9 +147,9 @@ def server_machine(server: Server, *, store: SessionStore, token_clients: Sequen
     for c in token_clients:
         ok, no, forbidden = token_events(c)
         # a token request waits for a refresh in flight (it would get a token about to rotate)
-        asking = ref(c, "fetch") & up & (~store.refreshing if refresh else True)
+        asking = conj(ref(c, "fetch"), up, ~store.refreshing if refresh and token_waits_for_refresh else True)
         ts += [
-            Transition(f"answer_token[{c}]", guard=asking & token & ok_403, emit=ok, fair="strong"),
+            Transition(f"answer_token[{c}]", guard=conj(asking, token, ok_403), emit=ok, fair="strong"),
             Transition(f"answer_token_401[{c}]", guard=asking & ~token, emit=no, fair="strong"),
         ]
         if token_checks_permission and revocable_permission:
@@ -157,7 +160,7 @@ def server_machine(server: Server, *, store: SessionStore, token_clients: Sequen
         ok, no, forbidden = verify_events(c)
         asking = ref(c, "verify") & up
         ts += [
-            Transition(f"verify_ok[{c}]", guard=asking & token & sees, emit=ok, fair="strong"),
+            Transition(f"verify_ok[{c}]", guard=conj(asking, token, sees), emit=ok, fair="strong"),
             Transition(f"verify_401[{c}]", guard=asking & ~token, emit=no, fair="strong"),
         ]
         if probe_sees_403 and revocable_permission:

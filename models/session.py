@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from statebound.checker import TRUE, Bool, Enum, Expr, Int, Machine, Ref, Transition, Var, ref
 
+from ._expr import conj
+
 __all__ = ["STATUS", "Invalidation", "SessionStore", "session_store"]
 
 STATUS = Enum("Unknown", "Active", "Invalid")
@@ -150,7 +152,7 @@ def session_store(store: SessionStore = SessionStore(), *, logins: int = 1, refr
     ]
     for inv in invalidations:
         tags = ("invalidate", "declare_invalid") if inv.evidence else ("invalidate",)
-        ts.append(Transition(f"invalidate_on[{inv.event}]", on=inv.event, guard=(state == "Active") & inv.condition,
+        ts.append(Transition(f"invalidate_on[{inv.event}]", on=inv.event, guard=conj(state == "Active", inv.condition),
                              updates={state: "Invalid", **drop}, tags=tags))
     return Machine(name="session", variables=tuple(variables), transitions=tuple(ts), implementation=True,
                    control="state")

@@ -26,6 +26,7 @@ from typing import Any
 
 from statebound.checker import FALSE, Bool, Enum, Expr, Machine, Transition, Var, is_in
 
+from ._expr import conj
 from .network import Server
 
 __all__ = ["READY", "LIVE", "CLOSE_CODES", "socket_machine", "socket_events"]
@@ -106,17 +107,17 @@ def socket_machine(name: str, *, client: str, server: Server, refresh: bool = Fa
                              updates={ready: "CLOSING", aborted: True} if closed_at_once else created,
                              tags=("new_socket", f"new_socket@{client}")))
     for event, condition in close_orders:
-        ts.append(Transition(f"close_on[{event}]", on=event, guard=live & condition, updates=close_now))
+        ts.append(Transition(f"close_on[{event}]", on=event, guard=conj(live, condition), updates=close_now))
     if refresh:
         ts.append(Transition("token_rotated", on=f"{server.name}.refreshed", guard=live & ~stale_var,
                              updates={stale_var: True}))
     up = server.up
     token, allowed = server.token_valid, server.permitted
-    authorised = token & allowed & ~stale
+    authorised = conj(token, allowed, ~stale if refresh else True)
     post = server.post_auth
     auth = f"auth_failure@{client}"
     ts += [
-        Transition("handshake_accepted", guard=(ready == "CONNECTING") & up & (True if post else authorised),
+        Transition("handshake_accepted", guard=conj(ready == "CONNECTING", up, True if post else authorised),
                    updates={ready: "OPEN"}, emit=f"{name}.open", tags=("accepted",), fair="strong"),
         Transition("handshake_network_failure", guard=(ready == "CONNECTING") & ~up, updates={ready: "CLOSED"},
                    emit=f"{name}.close_1006", fair="strong"),
@@ -152,7 +153,7 @@ def socket_machine(name: str, *, client: str, server: Server, refresh: bool = Fa
                                  updates={ready: "CLOSED"}, emit=f"{name}.close_1006", tags=("stale_token",),
                                  fair="strong"))
     # a post-auth server closes an unauthorised socket with 4401/4403 before anything else
-    serving = (ready == "OPEN") & up & (authorised if post else True)
+    serving = conj(ready == "OPEN", up, authorised if post else True)
     ts += [
         Transition(f"server_close_{code}", guard=serving, updates={ready: "CLOSED"}, emit=f"{name}.close_{code}")
         for code in ("1000", "1001", "1011")

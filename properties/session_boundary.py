@@ -195,8 +195,8 @@ def old_socket_events_change_nothing(w: Wiring) -> tuple[Property, ...]:
 def _stable(w: Wiring) -> Expr:
     """The session is Active and nothing in the environment stands in the way of a connection."""
     s = w.server
-    quiet = ~w.store.refreshing if w.deployment.refresh else True
-    return w.store.active & s.token_valid & s.permitted & s.up & quiet
+    quiet = [~w.store.refreshing] if w.deployment.refresh else []
+    return all_of(w.store.active, s.token_valid, s.permitted, s.up, *quiet)
 
 
 def recovery(w: Wiring) -> tuple[Property, ...]:
