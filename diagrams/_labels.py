@@ -7,12 +7,16 @@ leaves only the part of the guard the diagram still has to print (issue 4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from ..checker import Const, Expr, Op, Ref, to_text
 from ..checker.expr import Value
 
-__all__ = ["specialise", "possible_values", "branches", "wrap_conjuncts", "is_false", "is_true", "text"]
+__all__ = [
+    "specialise", "possible_values", "branches", "wrap_conjuncts", "is_false", "is_true", "text", "conjuncts",
+    "wrap_list", "wrap_items", "wrap_guard", "compact", "expand", "shortener", "as_self",
+]
 
 WIDTH = 36  # characters per label line; wider labels make dot's layout sprawl
 
@@ -143,6 +147,27 @@ def _conjuncts(e: Expr) -> list[Expr]:
     return [e]
 
 
+def conjuncts(e: Expr) -> list[str]:
+    """The texts of *e*'s top-level conjuncts (none for ``true``)."""
+    return [] if is_true(e) else [text(c) for c in _conjuncts(e)]
+
+
+def as_self(e: Expr, selves: Iterable[str | None]) -> Expr:
+    """*e* with references to the instances *selves* written as the machine's own variables."""
+    me = {s for s in selves if s is not None}
+    if not me:
+        return e
+
+    def go(x: Expr) -> Expr:
+        if isinstance(x, Ref) and x.instance in me:
+            return Ref(None, x.name)
+        if isinstance(x, Op):
+            return Op(x.op, tuple(go(a) for a in x.args))
+        return x
+
+    return go(e)
+
+
 def _wrap(words: list[str], sep: str, width: int) -> list[str]:
     lines: list[str] = []
     for w in words:
@@ -158,6 +183,34 @@ def wrap_conjuncts(e: Expr, *, width: int = WIDTH) -> tuple[str, ...]:
     if is_true(e):
         return ()
     lines = _wrap([text(c) for c in _conjuncts(e)], " & ", width)
+    lines[0] = "[" + lines[0]
+    lines[-1] += "]"
+    return tuple(lines)
+
+
+_CONT = "\x00"  # marks a piece of a long conjunct that continues the previous one
+
+
+def _split_long(part: str, width: int) -> list[str]:
+    """A conjunct longer than *width* cut at its spaces (the pieces after the first marked)."""
+    if len(part) <= width:
+        return [part]
+    pieces: list[str] = []
+    for word in part.split(" "):
+        if pieces and len(pieces[-1]) + 1 + len(word) <= width:
+            pieces[-1] += " " + word
+        else:
+            pieces.append(word)
+    return pieces[:1] + [_CONT + p for p in pieces[1:]]
+
+
+def wrap_guard(parts: list[str], *, width: int = WIDTH) -> tuple[str, ...]:
+    """``[a & b`` / ``& c]``: guard conjunct texts wrapped into lines, in brackets."""
+    if not parts:
+        return ()
+    words = [w for p in parts for w in _split_long(p, width)]
+    lines = _wrap(words, " & ", width)
+    lines = [ln.replace(" & " + _CONT, " ").replace("& " + _CONT, "  ") for ln in lines]
     lines[0] = "[" + lines[0]
     lines[-1] += "]"
     return tuple(lines)
@@ -183,3 +236,81 @@ def wrap_items(items: list[str], *, prefix: str = "/ ", width: int = WIDTH) -> t
         return ()
     lines[0] = prefix + lines[0]
     return tuple(lines)
+
+
+# --------------------------------------------------------------------------- compaction (issue 16)
+
+_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
+
+
+def _tokens(s: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(s))
+
+
+def compact(items: Iterable[str]) -> list[str]:
+    """Names that differ in one word or number written once, the differences in braces:
+    ``close_1000, close_1001`` -> ``close_{1000,1001}``; repeated until nothing merges, so
+    ``on_close_1000[ws1], on_close_1000[ws2], on_close_1001[ws1], on_close_1001[ws2]`` becomes
+    ``on_close_{1000,1001}[ws{1,2}]``. Lossless: expanding the braces gives the items back.
+
+    Examples
+    --------
+    >>> compact(["on_open[ws1]", "on_open[ws2]", "retry"])
+    ['on_open[ws{1,2}]', 'retry']
+    """
+    groups: list[list[tuple[str, ...]]] = []  # one alternative set per token position
+    for item in dict.fromkeys(items):
+        groups.append([(t,) for t in _tokens(item)])
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                a, b = groups[i], groups[j]
+                if len(a) != len(b):
+                    continue
+                diff = [k for k in range(len(a)) if a[k] != b[k]]
+                # merge a difference in one word or number, never in punctuation, and only
+                # when a word stays in common (inc, reset must not become {inc,reset})
+                same = [a[k] for k in range(len(a)) if k not in diff]
+                if (len(diff) == 1 and all(t[0].isalnum() for t in a[diff[0]] + b[diff[0]])
+                        and any(len(t) == 1 and t[0].isalpha() for t in same)):
+                    k = diff[0]
+                    a[k] = tuple(dict.fromkeys(a[k] + b[k]))
+                    del groups[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return ["".join(t[0] if len(t) == 1 else "{" + ",".join(t) + "}" for t in g) for g in groups]
+
+
+def expand(item: str) -> list[str]:
+    """The items :func:`compact` merged into *item* (for tests and tools)."""
+    m = re.search(r"\{([^{}]*)\}", item)
+    if m is None:
+        return [item]
+    return [x for alt in m.group(1).split(",") for x in expand(item[:m.start()] + alt + item[m.end():])]
+
+
+def shortener(instances: Iterable[str]) -> Callable[[str], str]:
+    """A function that drops the dotted owner prefix the *instances* share from a text
+    (``ChatProvider.client.ws1.close_1000`` -> ``ws1.close_1000`` in the diagram of
+    ``ChatProvider.client``): the prefix every label would otherwise repeat."""
+    names = [n for n in instances if n]
+    if not names:
+        return lambda s: s
+    if len(names) == 1:
+        owner = names[0]
+    else:
+        parts = [n.split(".") for n in names]
+        common = []
+        for seg in zip(*parts, strict=False):
+            if len(set(seg)) != 1:
+                break
+            common.append(seg[0])
+        owner = ".".join(common[: min(len(p) for p in parts) - 1]) if common else ""
+    if not owner:
+        return lambda s: s
+    pattern = re.compile(r"(?<![\w.])" + re.escape(owner + "."))
+    return lambda s: pattern.sub("", s)

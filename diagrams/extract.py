@@ -6,14 +6,28 @@ Every function here is pure: it reads checker definitions and results and return
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..checker import Budget, Const, Enum, Expr, Machine, Op, Outcome, Step, System, Trace, Transition, Verdict, explore
 from ..checker.expr import Value, refs_of
 from ..checker.result import StateValues, show_value
-from ._labels import branches, is_false, possible_values, specialise, text, wrap_conjuncts, wrap_items
+from ._labels import (
+    WIDTH,
+    as_self,
+    branches,
+    compact,
+    conjuncts,
+    is_false,
+    possible_values,
+    shortener,
+    specialise,
+    text,
+    wrap_guard,
+    wrap_items,
+    wrap_list,
+)
 from .graph import ANY, Cluster, Edge, Graph, Lifeline, Mark, Message, Node, Sequence
 
 __all__ = [
@@ -46,10 +60,23 @@ def _state_id(v: Value, prefix: str = "") -> str:
 # --------------------------------------------------------------------------- machine
 
 
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """One transition drawn between two control states, before bundling."""
+
+    source: str
+    target: str
+    name: str
+    tags: tuple[str, ...]
+    event: str | None
+    guard: tuple[str, ...]  # conjuncts
+    actions: tuple[str, ...]  # "x := e" items and "emit e"
+
+
 def _transition_edges(
     m: Machine, t: Transition, *, selves: Iterable[str | None], prefix: str = "", brief: bool = False
-) -> list[Edge]:
-    """The edges that draw *t*: one per (source state, target state, residual guard)."""
+) -> list[_Raw]:
+    """The arrows that draw *t*: one per (source state, target state, residual guard)."""
     tags = tuple(sorted(t.tags)) + ((f"{t.fair} fair",) if t.fair else ())
     selves = tuple(selves)
     states = _control_values(m)
@@ -88,43 +115,53 @@ def _transition_edges(
         if sources_all and len(texts) == 1 and (stays or len(dests) == 1):
             _, d, g, ups = plan[0]
             plan = [(prefix + ANY, prefix + ANY if stays else d, g, ups)]
-    edges = []
+    out = []
     for src, dst, g, ups in plan:
         actions: list[str] = []
         if not brief:
-            items = [f"{n} := {text(e)}" for n, e in ups.items() if n != ctrl or (
-                not _is_const(e))]
-            actions = list(wrap_items(items))
+            actions = [f"{n} := {text(as_self(e, selves))}" for n, e in ups.items() if n != ctrl or not _is_const(e)]
             if t.emit:
                 actions.append(f"emit {t.emit}")
-        edges.append(Edge(
-            source=src,
-            target=dst,
-            name=t.name,
-            tags=tags if not brief else (),
-            event=t.on,
-            guard=() if brief else wrap_conjuncts(g),
-            actions=tuple(actions),
-        ))
-    return edges
+        out.append(_Raw(src, dst, t.name, () if brief else tags, t.on,
+                        () if brief else tuple(conjuncts(as_self(g, selves))), tuple(actions)))
+    return out
 
 
-def _bundle(edges: list[Edge]) -> list[Edge]:
-    """Parallel edges that differ only in their transition (and event) become one edge naming
-    them all (``on_close_1000, on_close_1001``): a client's close codes read as one arrow."""
-    groups: dict[tuple[object, ...], list[Edge]] = {}
-    for e in edges:
-        key = (e.source, e.target, e.tags, e.guard, e.actions, e.event is None)
-        groups.setdefault(key, []).append(e)
+def _bundle(raws: list[_Raw], shorten: Callable[[str], str] = lambda s: s) -> list[Edge]:
+    """One edge per (source, target): parallel transitions become one arrow with one label
+    (issue 16). Its ``name`` lists every transition (``transition_names``); what it shows is
+    compacted: names, events, guards and actions that differ only in a word or a number are
+    written once with the differences in braces (``on_close_{1000,1001}[ws{1,2}]``), a guard
+    conjunct every transition has is written once, and the owner prefix every label repeats is
+    dropped (``shorten``)."""
+    groups: dict[tuple[str, str], list[_Raw]] = {}
+    for r in raws:
+        groups.setdefault((r.source, r.target), []).append(r)
     out = []
-    for group in groups.values():
-        first = group[0]
-        if len(group) == 1:
-            out.append(first)
-            continue
-        events = [e.event for e in group if e.event]
-        out.append(replace(first, name=", ".join(e.name for e in group),
-                           event=", ".join(dict.fromkeys(events)) if events else None))
+    for (src, dst), group in groups.items():
+        names = list(dict.fromkeys(r.name for r in group))
+        tags = group[0].tags
+        if all(r.tags == tags for r in group):
+            shown = compact(shorten(n) for n in names)
+        else:  # tags that only some have follow their names
+            tags = ()
+            shown = compact(shorten(r.name) + (" «" + " ".join(r.tags) + "»" if r.tags else "") for r in group)
+        events = compact(shorten(r.event) for r in group if r.event)
+        common = [c for c in group[0].guard if all(c in r.guard for r in group[1:])]
+        rest = [" & ".join(c for c in r.guard if c not in common) for r in group]
+        guard = [shorten(c) for c in common]
+        if any(rest):
+            alternatives = compact(shorten(x) for x in rest if x)
+            # one compacted condition reads well (cur == {0,1}); several are left out: the label
+            # would grow as long as the transitions it bundles (statebound list has them all)
+            guard.append(alternatives[0] if len(alternatives) == 1 and all(rest) else "…")
+        actions = compact(shorten(a) for r in group for a in r.actions)
+        out.append(Edge(
+            source=src, target=dst, name=", ".join(names),
+            label=tuple(wrap_list(shown, WIDTH)) if shown != names else (),
+            tags=tags, event=", ".join(events) if events else None,
+            guard=wrap_guard(guard), actions=wrap_items(actions),
+        ))
     return out
 
 
@@ -183,10 +220,10 @@ def from_machine(machine: Machine, *, instances: tuple[str, ...] = ()) -> Graph:
     >>> [(e.source, e.target, e.name) for e in g.edges]
     [('Off', 'On', 'on')]
     """
-    edges: list[Edge] = []
+    raws: list[_Raw] = []
     for t in machine.transitions:
-        edges += _transition_edges(machine, t, selves=instances)
-    edges = _bundle(edges)
+        raws += _transition_edges(machine, t, selves=instances)
+    edges = _bundle(raws, shortener(instances))
     nodes = _machine_nodes(machine, edges=edges)
     others = [v.name for v in machine.variables if v.name != machine.control]
     notes = []
@@ -213,10 +250,38 @@ def from_machine(machine: Machine, *, instances: tuple[str, ...] = ()) -> Graph:
 # --------------------------------------------------------------------------- system
 
 
-def from_system(system: System) -> Graph:
-    """The system overview: one cluster per instance holding its control states (transitions
-    labelled by name), broadcasts as dashed edges from emitter to receiver, and dotted edges to
-    an instance from every instance whose variables it reads.
+def _owners(names: list[str]) -> dict[str, str | None]:
+    """The cluster each instance's cluster is drawn in: its owner by dotted name
+    (``ChatProvider.client.ws1`` is owned by ``ChatProvider.client``); a dotted prefix that is no
+    instance but owns two or more becomes a group of its own (``group:ChatProvider``)."""
+    known = set(names)
+    parent: dict[str, str | None] = {}
+    for n in names:
+        parts = n.split(".")
+        owner: str | None = None
+        for k in range(len(parts) - 1, 0, -1):
+            p = ".".join(parts[:k])
+            if p in known:
+                owner = p
+                break
+            if len({m[len(p) + 1:].split(".")[0] for m in names if m.startswith(p + ".")}) >= 2:
+                owner = "group:" + p  # owns two or more things: a frame of its own
+                break
+        parent[n] = owner
+    for group in sorted({g for g in parent.values() if g is not None and g.startswith("group:")}):
+        p = group.removeprefix("group:")
+        above = _owners([q for q in names if not q.startswith(p + ".")] + [p]).get(p)
+        parent[group] = above
+    return parent
+
+
+def from_system(system: System, *, trace: Trace | None = None, outcome: Outcome | None = None) -> Graph:
+    """The system overview: one cluster per instance holding its control states (parallel
+    transitions bundled into one labelled arrow), drawn inside the cluster of its owner
+    (``component`` > ``component.client`` > ``component.client.ws1``, by dotted instance names),
+    broadcasts as dashed edges from emitter to receiver, and dotted edges to an instance from every
+    instance whose variables it reads. With *trace*, the steps it takes are numbered on the
+    arrows and the states it passes through are marked, as in :func:`highlight`.
 
     Cross-instance edges meet at a small *events* note inside each cluster that lists what the
     instance emits, receives and reads, so they never cut through the state diagrams.
@@ -237,48 +302,72 @@ def from_system(system: System) -> Graph:
                 for r in refs_of(e):
                     if r.instance is not None and r.instance != inst.name:
                         reads.setdefault(inst.name, {}).setdefault(r.instance, set()).add(r.name)
+    owners = _owners([i.name for i in system.instances])
+    for group, above in owners.items():
+        if group.startswith("group:"):
+            clusters.append(Cluster(id=group, label=group.removeprefix("group:"), parent=above))
     for inst in system.instances:
         m = inst.machine
         prefix = inst.name + "::"
-        mine: list[Edge] = []
+        own = shortener([inst.name])
+        raws: list[_Raw] = []
         for t in m.transitions:
-            mine += _transition_edges(m, t, selves=(inst.name,), prefix=prefix, brief=True)
-        # bundle parallel transitions: one arrow per (source, target) with every name on it
-        bundled: dict[tuple[str, str], list[str]] = {}
-        for edge in mine:
-            bundled.setdefault((edge.source, edge.target), []).append(edge.name)
-        mine = [Edge(source=s, target=d, name=", ".join(names)) for (s, d), names in bundled.items()]
-        nodes += _machine_nodes(m, prefix=prefix, cluster=inst.name, edges=mine)
+            raws += _transition_edges(m, t, selves=(inst.name,), prefix=prefix, brief=True)
+        mine = _bundle(raws, own)
+        mine_nodes = _machine_nodes(m, prefix=prefix, cluster=inst.name, edges=mine)
+        if trace is not None and any(inst.name == i for i in touched_instances(trace)):
+            mine_nodes, mine = _mark_trace(system, inst.name, trace, mine_nodes, mine, prefix=prefix)
+        nodes += mine_nodes
         edges += mine
-        details = [f"emits {ev} ({', '.join(ts)})" for ev, ts in emits.get(inst.name, {}).items()]
-        details += [f"on {ev}: {', '.join(ts)}" for ev, ts in receives.get(inst.name, {}).items()]
-        details += [f"reads {owner}.{', '.join(sorted(vs))}" for owner, vs in sorted(reads.get(inst.name, {}).items())]
+        details = []
+        if emits.get(inst.name):
+            details += _wrapped("emits ", compact(own(ev) for ev in emits[inst.name]))
+        if receives.get(inst.name):
+            details += _wrapped("on ", compact(own(ev) for ev in receives[inst.name]))
+        details += _wrapped("reads ", [f"{own(o)}.{{{','.join(sorted(vs))}}}" if len(vs) > 1 else f"{own(o)}.{next(iter(vs))}"
+                                       for o, vs in sorted(reads.get(inst.name, {}).items())])
         if details:
             nodes.append(Node(id=_hub(inst.name), label="events", details=tuple(details),
                               marks=frozenset({Mark.NOTE}), cluster=inst.name))
         kind = "implementation" if m.implementation else "environment"
-        clusters.append(Cluster(id=inst.name, label=f"{inst.name} : {m.name} ({kind})"))
+        clusters.append(Cluster(id=inst.name, label=f"{inst.name} : {m.name} ({kind})", parent=owners.get(inst.name)))
     for sender in system.instances:  # one dashed arrow per (emitter, receiver), naming every event
+        own = shortener([sender.name])
         for receiver in system.instances:
             events = [ev for ev in emits.get(sender.name, {})
                       if receiver.name != sender.name and ev in receives.get(receiver.name, {})]
             if events:
+                shown = compact(own(ev) for ev in events)
                 edges.append(Edge(source=_hub(sender.name), target=_hub(receiver.name), name=", ".join(events),
-                                  marks=frozenset({Mark.BROADCAST})))
+                                  label=tuple(wrap_list(shown, WIDTH)), marks=frozenset({Mark.BROADCAST})))
     for reader in system.instances:
         for owner, names in sorted(reads.get(reader.name, {}).items()):
             if owner in {i.name for i in system.instances}:
                 edges.append(Edge(source=_hub(owner), target=_hub(reader.name),
                                   name="reads " + ", ".join(sorted(names)), marks=frozenset({Mark.READS})))
+    notes = ["dashed: broadcast event, emitter → receiver; dotted: an instance reads another's variables"]
+    title = f"system {system.name}" + _params(system)
+    if trace is not None:
+        verdict = _verdict(outcome)
+        title += f" — {verdict}" if verdict else ""
+        notes.insert(0, f"the trace's {len(trace.steps)} steps are numbered on the arrows they take")
     return Graph(
         name=system.name,
-        title=f"system {system.name}" + _params(system),
+        title=title,
         nodes=tuple(nodes),
         edges=tuple(edges),
         clusters=tuple(clusters),
         direction="LR",
-        notes=("dashed: broadcast event, emitter → receiver; dotted: an instance reads another's variables",),
+        notes=tuple(notes),
     )
+
+
+def _wrapped(head: str, items: list[str]) -> list[str]:
+    """``head a, b, c`` wrapped, later lines indented under the first item."""
+    if not items:
+        return []
+    lines = wrap_list(items, WIDTH)
+    return [head + lines[0]] + ["   " + ln for ln in lines[1:]]
 
 
 def _hub(instance: str) -> str:
@@ -319,48 +408,100 @@ def _state_lines(system: System, values: StateValues) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def from_exploration(system: System, *, max_states: int = MAX_GRAPH_STATES, timeout: float = 10.0) -> Graph:
+def _control_key(system: System, values: StateValues) -> tuple[str, ...]:
+    """The control state of every instance that has one: what a state-graph cluster groups by."""
+    controls = {(i.name, i.machine.control) for i in system.instances if i.machine.control}
+    return tuple(f"{i}: {show_value(x)}" for (i, v), x in values if (i, v) in controls)
+
+
+def from_exploration(system: System, *, max_states: int = MAX_GRAPH_STATES, timeout: float = 10.0,
+                     trace: Trace | None = None, outcome: Outcome | None = None) -> Graph:
     """The reachable state graph of *system*, drawn only when small.
 
     Explores at most ``max_states + 1`` states (and for at most *timeout* seconds); when there
     are more, draws the first *max_states* in BFS order and says so in a note node, so a large
-    configuration never hangs the diagram.
+    configuration never hangs the diagram. States that share the control state of every instance
+    (and differ only in other variables) are drawn in one cluster. With *trace*, its states are
+    drawn too (also beyond the cap), the path it takes is numbered and marked like a
+    counterexample on a machine, and its last state is marked final.
     """
-    ex = explore(system, keep_edges=True, budget=Budget(max_states=max_states + 1, timeout=timeout))
-    shown = min(len(ex), max_states)
+    budget = Budget(max_states=max_states + 1, timeout=timeout) if trace is None else Budget(timeout=timeout)
+    ex = explore(system, keep_edges=True, budget=budget)
+    path: list[int] = []
+    if trace is not None:
+        index = {ex.values(sid): sid for sid in range(len(ex))}
+        path = [index[st] for st in trace.states if st in index]
+        if len(path) != len(trace.states):
+            path = []  # the exploration stopped before reaching the whole trace: draw it unmarked
+    shown_ids = list(range(min(len(ex), max_states)))
+    shown_ids += [sid for sid in dict.fromkeys(path) if sid >= max_states]
+    shown = set(shown_ids)
     truncated = len(ex) > max_states or not ex.complete
+    steps_on: dict[tuple[int, int], list[int]] = {}
+    loop_pairs: set[tuple[int, int]] = set()
+    for k in range(len(path) - 1):
+        steps_on.setdefault((path[k], path[k + 1]), []).append(k + 1)
+        if trace is not None and trace.loop is not None and k >= trace.loop:
+            loop_pairs.add((path[k], path[k + 1]))
+    on_path, final = set(path), (path[-1] if path else None)
+    keys = {sid: _control_key(system, ex.values(sid)) for sid in shown_ids}
+    counts: dict[tuple[str, ...], int] = {}
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    cluster_ids: dict[tuple[str, ...], str] = {}
+    clusters: list[Cluster] = []
+    for key, n in counts.items():
+        if n >= 2 and key:
+            cluster_ids[key] = f"ctrl{len(cluster_ids)}"
+            clusters.append(Cluster(id=cluster_ids[key], label=", ".join(key)))
     nodes: list[Node] = []
     edges: list[Edge] = []
-    for sid in range(shown):
+    for sid in shown_ids:
         marks: set[Mark] = set()
         if ex.is_initial(sid):
             marks.add(Mark.INITIAL)
         successors = ex.successors(sid)
         if not successors and not truncated:
             marks.add(Mark.DEADLOCK)
+        if sid in on_path:
+            marks.add(Mark.VISITED)
+        if sid == final:
+            marks.add(Mark.FINAL)
+        if trace is not None and trace.loop is not None and sid in path[trace.loop:]:
+            marks.add(Mark.LOOP)
         nodes.append(Node(id=f"s{sid}", label=f"s{sid}", details=_state_lines(system, ex.values(sid)),
-                          marks=frozenset(marks)))
+                          marks=frozenset(marks), cluster=cluster_ids.get(keys[sid])))
         for step, tid in successors:
-            if tid >= shown:
+            if tid not in shown:
                 continue
             acts = tuple(f"→ {i}.{t}" for i, t in step.receivers)
-            edges.append(Edge(source=f"s{sid}", target=f"s{tid}", name=step.label, actions=acts))
+            taken = steps_on.pop((sid, tid), [])  # several steps between two states: number them once
+            edge_marks = frozenset({Mark.STEP} | ({Mark.LOOP} if (sid, tid) in loop_pairs else set())) if taken else frozenset()
+            edges.append(Edge(source=f"s{sid}", target=f"s{tid}", name=step.label, actions=acts,
+                              steps=tuple(taken), marks=edge_marks))
     notes: list[str] = []
+    if trace is not None:
+        verdict = _verdict(outcome)
+        notes.append((verdict + ": " if verdict else "") + f"the trace's {len(trace.steps)} steps are numbered"
+                     + ("" if path else " (not drawn: the exploration stopped before reaching it)"))
     if truncated:
         more = "more than" if not ex.complete or len(ex) > max_states else ""
         summary = (f"state graph too large to draw: {more} {max_states} reachable states; "
-                   f"showing the first {shown} in breadth-first order").replace("  ", " ")
+                   f"showing the first {min(len(ex), max_states)} in breadth-first order").replace("  ", " ")
+        if len(shown_ids) > max_states:
+            summary += f" and the {len(shown_ids) - max_states} more the trace passes"
         notes.append(summary)
         nodes.append(Node(id="truncated", label="…", details=(
             f"more than {max_states} states:", "the rest is not drawn;", "try smaller parameters"),
             marks=frozenset({Mark.NOTE})))
     else:
-        notes.append(f"{shown} reachable states, {len(edges)} steps")
+        notes.append(f"{len(shown_ids)} reachable states, {len(edges)} steps")
     return Graph(
         name=f"{system.name}-graph",
         title=f"state graph of {system.name}" + _params(system),
         nodes=tuple(nodes),
         edges=tuple(edges),
+        clusters=tuple(clusters),
         direction="TB",
         notes=tuple(notes),
     )
@@ -437,33 +578,31 @@ def from_trace(system: System, trace: Trace, *, outcome: Outcome | None = None) 
     )
 
 
-def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome | None = None) -> Graph:
-    """The machine diagram of *instance* with the counterexample drawn on it.
-
-    Edges that the trace takes are marked and carry the numbers of their steps; the states it
-    passes through are marked visited, the state where it ends is marked final, and for a lasso
-    the steps and states of the repeating cycle are marked as the loop.
-    """
+def _mark_trace(system: System, instance: str, trace: Trace, nodes: list[Node], edges: list[Edge], *,
+                prefix: str = "") -> tuple[list[Node], list[Edge]]:
+    """*nodes* and *edges* of *instance*'s machine (ids starting with *prefix*) with *trace* drawn
+    on them: edges it takes carry the numbers of their steps, states it passes are marked visited,
+    the state where it ends final, and a lasso's cycle as the loop."""
     inst = system.instance(instance)
     m = inst.machine
     ctrl = m.control
-    base = from_machine(m, instances=(instance,))
 
     def state_of(k: int) -> str:
-        return show_value(_value(trace.states[k], instance, ctrl)) if ctrl else m.name
+        return prefix + (show_value(_value(trace.states[k], instance, ctrl)) if ctrl else m.name)
 
     taken: dict[int, list[int]] = {}
     loop_edges: set[int] = set()
-    edges = list(base.edges)
+    edges = list(edges)
     for k, st in enumerate(trace.steps):
         fired = [st.transition] if st.instance == instance else [t for i, t in st.receivers if i == instance]
         if not fired:
             continue
         before, after = state_of(k), state_of(k + 1)
-        match = _match_edge(edges, fired[0], before, after)
+        match = _match_edge(edges, fired[0], before, after, any_id=prefix + ANY)
         if match is None:  # an update to a value the diagram could not predict: draw it
             t = m.transition(fired[0])
-            edges.append(Edge(source=before, target=after, name=fired[0], tags=tuple(sorted(t.tags)) if t else ()))
+            tags = tuple(sorted(t.tags)) if t and not prefix else ()
+            edges.append(Edge(source=before, target=after, name=fired[0], tags=tags))
             match = len(edges) - 1
         taken.setdefault(match, []).append(k + 1)
         if trace.loop is not None and k >= trace.loop:
@@ -475,8 +614,8 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
     in_loop = ({state_of(k) for k in range(trace.loop, len(trace.states))}
                if trace.loop is not None else set())
     final = state_of(len(trace.states) - 1)
-    nodes = []
-    for n in base.nodes:
+    out = []
+    for n in nodes:
         node_marks: set[Mark] = set()
         if n.id in visited:
             node_marks.add(Mark.VISITED)
@@ -484,8 +623,24 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
             node_marks.add(Mark.LOOP)
         if n.id == final:
             node_marks.add(Mark.FINAL)
-        nodes.append(n.with_marks(*node_marks))
-    mine = sum(len(v) for v in taken.values())
+        out.append(n.with_marks(*node_marks))
+    return out, edges
+
+
+def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome | None = None) -> Graph:
+    """The machine diagram of *instance* with the counterexample drawn on it.
+
+    Edges that the trace takes are marked and carry the numbers of their steps; the states it
+    passes through are marked visited, the state where it ends is marked final, and for a lasso
+    the steps and states of the repeating cycle are marked as the loop.
+    """
+    inst = system.instance(instance)
+    m = inst.machine
+    ctrl = m.control
+    base = from_machine(m, instances=(instance,))
+    nodes, edges = _mark_trace(system, instance, trace, list(base.nodes), list(base.edges))
+    final = show_value(_value(trace.states[-1], instance, ctrl)) if ctrl else m.name
+    mine = sum(len(e.steps) for e in edges)
     verdict = _verdict(outcome)
     title = f"{instance} : {m.name}" + (f" — {verdict}" if verdict else "")
     notes = [f"{instance} takes {mine} of the {len(trace.steps)} steps (numbered); it ends in {final}"]
@@ -498,14 +653,14 @@ def highlight(system: System, instance: str, trace: Trace, *, outcome: Outcome |
     return replace(base, name=f"{instance}", title=title, nodes=tuple(nodes), edges=tuple(edges), notes=tuple(notes))
 
 
-def _match_edge(edges: list[Edge], name: str, before: str, after: str) -> int | None:
+def _match_edge(edges: list[Edge], name: str, before: str, after: str, *, any_id: str = ANY) -> int | None:
     for i, e in enumerate(edges):
         if name not in transition_names(e):
             continue
         if e.source == before and e.target == after:
             return i
     for i, e in enumerate(edges):
-        if name in transition_names(e) and e.source == ANY and (e.target == after or (e.target == ANY and before == after)):
+        if name in transition_names(e) and e.source == any_id and (
+                e.target == after or (e.target == any_id and before == after)):
             return i
     return None
-

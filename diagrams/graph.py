@@ -62,6 +62,11 @@ class Edge:
     actions: tuple[str, ...] = ()
     steps: tuple[int, ...] = ()
     marks: frozenset[Mark] = frozenset()
+    label: tuple[str, ...] = ()  # how the names are shown, when not as ``name`` (compacted, wrapped)
+
+    def shown(self) -> tuple[str, ...]:
+        """The lines that show the edge's transition names."""
+        return self.label or ((self.name,) if self.name else ())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +75,7 @@ class Cluster:
 
     id: str
     label: str
+    parent: str | None = None  # the cluster this one is drawn inside (an owner, issue 16)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

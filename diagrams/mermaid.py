@@ -90,7 +90,7 @@ def _edge_text(e: Edge) -> str:
     head = ""
     if e.steps:
         head += "(" + ", ".join(map(str, e.steps)) + ") "
-    head += e.name
+    head += " ".join(e.shown())
     if e.event:
         head += f" (on {e.event})"
     if e.tags:
@@ -119,8 +119,10 @@ def _graph(g: Graph) -> str:
         if n.cluster is None:
             lines += node_lines(n, "  ")
     for c in g.clusters:
-        lines.append(f'  state "{_state_name(c.label)}" as {cluster_ids[c.id]} {{')
         members = [n for n in g.nodes if n.cluster == c.id]
+        if not members:  # an owner's frame (the DOT view nests clusters; Mermaid's stay flat)
+            continue
+        lines.append(f'  state "{_state_name(c.label)}" as {cluster_ids[c.id]} {{')
         for n in members:
             lines += node_lines(n, "    ")
         member_ids = {n.id for n in members}

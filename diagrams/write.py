@@ -13,7 +13,7 @@ from pathlib import Path
 from ..checker import InputError, Machine, Outcome, System, Trace
 from ..checker.errors import suggest
 from .dot import to_dot
-from .extract import from_exploration, from_machine, from_system, from_trace, highlight, touched_instances
+from .extract import MAX_GRAPH_STATES, from_exploration, from_machine, from_system, from_trace, highlight, touched_instances
 from .graph import Graph, Sequence
 from .mermaid import to_mermaid
 from .render import MISSING_HINT, has_graphviz, render_bytes, write_atomically
@@ -141,6 +141,7 @@ def write_view(
     out_dir: Path,
     trace: Trace | None = None,
     write: Write | None = None,
+    max_graph_states: int = MAX_GRAPH_STATES,
 ) -> tuple[list[Path], list[str]]:
     """Write one view of *system* into *out_dir*.
 
@@ -157,11 +158,15 @@ def write_view(
     out_dir : Path
         Created if needed.
     trace : Trace, optional
-        Required by the ``sequence`` view; with the ``machine`` view, each instance the trace
-        touches is drawn with the trace highlighted (``machine-<instance>``).
+        Required by the ``sequence`` view; drawn on every other view (issue 16): with the
+        ``machine`` view, each instance the trace touches is drawn with the trace highlighted
+        (``machine-<instance>``); the ``system`` view numbers its steps on each instance's
+        arrows; the ``graph`` view marks its path (and draws its states beyond the cap).
     write : callable, optional
         ``write(path, content)`` writes one file; by default atomically (a temporary file renamed
         into place), creating *out_dir*.
+    max_graph_states : int
+        The ``graph`` view draws at most this many states (and those of *trace*).
 
     Returns
     -------
@@ -191,9 +196,11 @@ def write_view(
         for stem, graph in machine_graphs(system):
             _emit(graph, out_dir / stem, (fmt,), files, notes, write)
     elif view == "system":
-        _emit(from_system(system), out_dir / "system", (fmt,), files, notes, write)
+        _emit(from_system(system, trace=trace), out_dir / "system", (fmt,), files, notes, write)
     elif view == "graph":
-        graph = from_exploration(system)
+        if max_graph_states < 1:
+            raise InputError(f"--graph-states {max_graph_states}: not a number of states; give at least 1")
+        graph = from_exploration(system, max_states=max_graph_states, trace=trace)
         notes += [n for n in graph.notes if n.startswith("state graph too large")]
         _emit(graph, out_dir / "graph", (fmt,), files, notes, write)
     else:

@@ -459,11 +459,13 @@ def _transition_json(t: Any) -> dict[str, Any]:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT) / "diagrams",
               show_default=True)
 @click.option("--property", "prop", default=None, metavar="NAME",
-              help="Draw this property's counterexample or witness: as a sequence (--view sequence) "
-                   "or highlighted on each machine it touches (--view machine).")
+              help="Draw this property's counterexample or witness: as a sequence (--view sequence), "
+                   "or highlighted on each machine it touches, on the system or on the state graph.")
+@click.option("--graph-states", type=click.IntRange(min=1), default=60, show_default=True, metavar="N",
+              help="The state-graph view (--view graph) draws at most N states (and those of the trace).")
 @_budget_options
 def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None,
-                max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
+                graph_states: int, max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
     """Draw TARGET's machines, system, state graph or a trace."""
     from . import diagrams
 
@@ -486,7 +488,8 @@ def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: 
         raise InputError("--view sequence draws a trace; name one with --property NAME")
     run.phase = WRITING
     with deferred_signals():
-        files, notes = diagrams.write_view(system, view=view, fmt=fmt, out_dir=out, trace=trace)
+        files, notes = diagrams.write_view(system, view=view, fmt=fmt, out_dir=out, trace=trace,
+                                           max_graph_states=graph_states)
     for f in files:
         click.echo(str(f))
     for n in notes:

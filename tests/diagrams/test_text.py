@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -11,9 +12,22 @@ from hypothesis import strategies as st
 
 from statebound import diagrams
 from statebound.checker import (
-    Bool, Enum, InputError, Instance, Int, Machine, System, Transition, Var, check, explore, is_in,
+    Bool,
+    Enum,
+    InputError,
+    Instance,
+    Int,
+    Machine,
+    System,
+    Transition,
+    Var,
+    check,
+    explore,
+    is_in,
+    ref,
 )
 from statebound.diagrams import Mark, from_exploration, from_machine, from_system, from_trace, highlight, to_dot, to_mermaid
+from statebound.diagrams._labels import compact, expand, shortener
 from statebound.diagrams.extract import transition_names
 from statebound.diagrams.graph import ANY
 
@@ -73,6 +87,12 @@ def _systems() -> list[System]:
     return [e.build() for e in zoo.ZOO if e.error is None or not e.error[2]]
 
 
+def _shown_names(edge: diagrams.Edge) -> set[str]:
+    """The transition names an edge's label shows, its braces expanded (issue 16)."""
+    items = [x for line in edge.shown() for x in line.split(", ") if x]
+    return {re.sub(r" «.*»$", "", y) for x in items for y in expand(x)}
+
+
 @pytest.mark.parametrize("system", _systems(), ids=lambda s: s.name)
 def test_every_transition_of_every_machine_is_an_edge_of_its_diagram(system: System) -> None:
     for inst in system.instances:
@@ -80,10 +100,15 @@ def test_every_transition_of_every_machine_is_an_edge_of_its_diagram(system: Sys
         names = {n for e in graph.edges for n in transition_names(e)}
         dead = [n for n in graph.notes if n.startswith("never enabled")]
         dot, mermaid = to_dot(graph), to_mermaid(graph)
+        shorten = shortener([inst.name])
         for t in inst.machine.transitions:
             if t.name in names:
-                assert t.name in dot
-                assert t.name in mermaid
+                edge = next(e for e in graph.edges if t.name in transition_names(e))
+                assert shorten(t.name) in _shown_names(edge)
+                for line in edge.shown():
+                    assert line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in dot
+                    plain = mermaid.replace("#123;", "{").replace("#125;", "}").replace("#58;", ":")
+                    assert line in plain
             else:  # a transition that can never fire is listed under the title instead
                 assert dead and t.name in dead[0].split(": ")[1].split(", "), f"{inst.name}.{t.name} is not drawn"
                 assert dead[0] in dot.replace("&amp;", "&") and "never enabled" in mermaid
@@ -242,7 +267,8 @@ def test_every_step_the_explorer_takes_is_an_edge_of_the_diagram(machine: Machin
             name = step.transition
             assert name in names
             assert any(
-                name in transition_names(e) and e.source in (before, ANY) and e.target in ((after, ANY) if before == after else (after,))
+                name in transition_names(e) and e.source in (before, ANY)
+                and e.target in ((after, ANY) if before == after else (after,))
                 for e in graph.edges
             ), (name, before, after, [(e.name, e.source, e.target) for e in graph.edges])
 
@@ -305,3 +331,76 @@ def test_the_machine_view_writes_one_file_per_distinct_machine(tmp_path) -> None
     assert [f.name for f in files] == ["machine-session.mmd", "machine-client.mmd"]
     assert notes == []
     assert "machine client (c1, c2)" in files[1].read_text()
+
+
+# --------------------------------------------------------------------------- readable labels (issue 16)
+
+
+@given(st.lists(st.from_regex(r"[a-c]{1,2}_[0-9]{1,2}(\[w[0-9]\])?", fullmatch=True), min_size=1, max_size=8))
+def test_compaction_loses_no_name(names: list[str]) -> None:
+    shown = compact(names)
+    assert sorted(y for x in shown for y in expand(x)) == sorted(set(names))
+    assert len(shown) <= len(set(names))
+
+
+def test_parallel_transitions_are_one_edge_with_one_label() -> None:
+    s = Var("state", Enum("Open", "Closed"))
+    cur = Var("cur", Int(0, 1))
+    m = Machine(name="client", variables=(s, cur), transitions=tuple(
+        Transition(f"on_close_{code}[ws{k}]", guard=(s == "Open") & (cur == k - 1), updates={s: "Closed"})
+        for code in (1000, 1006) for k in (1, 2)))
+    (edge,) = from_machine(m).edges
+    assert transition_names(edge) == ("on_close_1000[ws1]", "on_close_1000[ws2]", "on_close_1006[ws1]",
+                                      "on_close_1006[ws2]")
+    assert edge.shown() == ("on_close_{1000,1006}[ws{1,2}]",)
+    assert edge.guard == ("[cur == {0,1}]",)
+
+
+def test_the_owner_prefix_of_events_and_references_is_dropped() -> None:
+    s = Var("state", Enum("A", "B"))
+    m = Machine(name="client", variables=(s,), transitions=(
+        Transition("opened[app.client.ws1]", on="app.client.ws1.open", guard=(s == "A") & (ref("app.client", "state") == "A"),
+                   updates={s: "B"}),))
+    (edge,) = from_machine(m, instances=("app.client",)).edges
+    assert edge.shown() == ("opened[ws1]",) and edge.event == "ws1.open"
+    assert transition_names(edge) == ("opened[app.client.ws1]",)
+
+
+def test_the_system_view_nests_each_instance_in_its_owner() -> None:
+    from statebound.diagrams.extract import _owners
+
+    assert _owners(["session", "Chat", "Chat.client", "Chat.client.ws1", "P.client", "P.client.ws1", "P.client.ws2"]) == {
+        "session": None, "Chat": None, "Chat.client": "Chat", "Chat.client.ws1": "Chat.client",
+        "P.client": None, "P.client.ws1": "P.client", "P.client.ws2": "P.client"}
+    assert _owners(["P.a", "P.b"]) == {"P.a": "group:P", "P.b": "group:P", "group:P": None}
+
+
+def test_a_trace_is_highlighted_on_the_system_and_the_state_graph() -> None:
+    system, outcome = _outcome("broadcast-broken", "c1-live-only-when-active")
+    trace = outcome.trace
+    graph = from_system(system, trace=trace, outcome=outcome)
+    numbered = sorted(n for e in graph.edges for n in e.steps)
+    steps_per_instance = sum(1 + len(s.receivers) for s in trace.steps)
+    assert len(numbered) == steps_per_instance and set(numbered) == set(range(1, len(trace.steps) + 1))
+    assert any(Mark.FINAL in n.marks for n in graph.nodes)
+    states = from_exploration(system, max_states=1, trace=trace, outcome=outcome)
+    path = [e for e in states.edges if e.steps]
+    assert sorted(n for e in path for n in e.steps) == list(range(1, len(trace.steps) + 1))
+    assert sum(Mark.FINAL in n.marks for n in states.nodes) == 1  # drawn beyond the cap of one state
+    assert "step" in to_dot(states) and "legend" in to_dot(states)
+
+
+def test_the_state_graph_clusters_states_by_control_state() -> None:
+    s, n = Var("state", Enum("A", "B")), Var("n", Int(0, 2))
+    m = Machine(name="m", variables=(s, n), transitions=(
+        Transition("inc", guard=(s == "A") & (n < 2), updates={n: n + 1}),
+        Transition("go", guard=s == "A", updates={s: "B"}),
+        Transition("back", guard=s == "B", updates={s: "A", n: 0}),
+    ))
+    graph = from_exploration(System(name="s", instances=(Instance("m", m),)))
+    assert sorted(c.label for c in graph.clusters) == ["m: A", "m: B"]
+    assert graph.clusters
+    for c in graph.clusters:
+        members = [n for n in graph.nodes if n.cluster == c.id]
+        assert len(members) >= 2
+        assert all(line in "\n".join(n.details) for n in members for line in c.label.split(", ")[:1])
