@@ -161,14 +161,9 @@ class Client:
     slots : int
         How many socket objects it can hold at once (2: a new one while the old one closes).
     store : bool
-        Registered with the session store: resumed on its activations and closed (or cancelled)
-        synchronously in its invalidation path.
-    registered : Expr
-        Further condition for being registered (its provider is mounted).
-    registrations, disposals : tuple of str
-        Events on which its owner registers it (then it resumes) and disposes of it (closes).
-    extra_owners : Expr
-        Further condition under which a live socket is legitimate (rule 9): its provider mounted.
+        Registered with the session store for its whole life (created once by a provider at the
+        app root): resumed on the store's activations and closed (or cancelled) synchronously in its
+        invalidation path.
     autostart : bool
         ``connect()`` was called when the app started (a service's client).
     """
@@ -179,10 +174,6 @@ class Client:
     subscribers: tuple[Subscriber, ...]
     slots: int = 2
     store: bool = True
-    registered: Expr = TRUE
-    registrations: tuple[str, ...] = ()
-    disposals: tuple[str, ...] = ()
-    extra_owners: Expr = TRUE
     autostart: bool = False
 
     def __post_init__(self) -> None:
@@ -200,7 +191,7 @@ class Client:
     @property
     def owners_mounted(self) -> Expr:
         """A live socket of this client is legitimate only while this holds (rule 9)."""
-        return conj(any_of(s.mounted for s in self.subscribers), self.extra_owners)
+        return any_of(s.mounted for s in self.subscribers)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -277,7 +268,6 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
         variables.append(strict)
 
     gate: Expr = store.active if p.session_gate else TRUE
-    registered = client.registered
 
     def start(*, strict_mode: bool = False) -> Updates:
         """Begin an attempt: request a token, or get ready to call ``new WebSocket``."""
@@ -331,7 +321,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
         last: Expr = ~others if p.refcount else TRUE
         # (without idempotent_connect, connect() again while connecting or open starts a second
         # socket, the first one still live)
-        can = conj(is_in(state, *startable), registered, gate)
+        can = conj(is_in(state, *startable), gate)
         if s.subscribe is not None:  # None: StrictMode, whose mount subscribes with strict_subscribe
             ts.append(Transition(f"subscribe[{s.subscribe}]", on=s.subscribe, guard=can, updates={**start(), n: 0}))
         if s.strict_subscribe:
@@ -346,7 +336,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
     if client.store:
         resumable = is_in(state, "Idle", "Closing", "Stopped", "Failed") & wanted
         for event in store.activations:
-            ts.append(Transition(f"resume_on[{event}]", on=event, guard=conj(resumable, registered),
+            ts.append(Transition(f"resume_on[{event}]", on=event, guard=resumable,
                                  updates={**start(), n: 0}))
             if event == store.login and p.token != "fetch":
                 # a new session lifts a stop even if nobody wants a connection right now
@@ -354,13 +344,7 @@ def client_machine(client: Client, *, store: SessionStore, server: Server, retri
                                      updates=cancel()))
         for inv in (Invalidation(event=store.logout, evidence=False), *invalidations):
             if inv.event not in own:
-                closes_on(inv.event, conj(inv.condition, store.active, registered), inv.event)
-    for event in client.registrations:
-        ts.append(Transition(f"resume_on[{event}]", on=event,
-                             guard=conj(is_in(state, "Idle", "Closing", "Stopped", "Failed"), wanted, gate),
-                             updates={**start(), n: 0}))
-    for event in client.disposals:
-        closes_on(event, TRUE, event)
+                closes_on(inv.event, conj(inv.condition, store.active), inv.event)
 
     # -- its sockets' events ----------------------------------------------------------------------
     def handle(label: str, event: str, slot: int, guard: Expr, updates: Updates, tags: tuple[str, ...] = ()) -> None:
