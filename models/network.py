@@ -137,6 +137,7 @@ def server_machine(server: Server, *, store: SessionStore, token_clients: Sequen
     ]
     if revocable_permission:
         ts.append(Transition("permission_revoked", guard=allowed, updates={allowed: False}))
+    asking: Expr
     if refresh:
         asking = (session == "Active") & store.refreshing & up
         ts += [
