@@ -35,7 +35,7 @@ from .graph import Sequence as SequenceDiagram
 from .render import has_graphviz, render_bytes
 from .write import machine_graphs
 
-__all__ = ["Section", "to_html", "MAX_DRAWN_STEPS"]
+__all__ = ["Section", "to_html", "sanitise_svg", "MAX_DRAWN_STEPS"]
 
 #: a trace longer than this gets no sequence diagram, and no step numbers on its machine diagrams
 MAX_DRAWN_STEPS = 60

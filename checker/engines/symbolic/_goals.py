@@ -68,7 +68,7 @@ def select(system: System, names: Sequence[str] | None) -> list[Property]:
 def goals_of(system: System, props: Sequence[Property], *, deadlock: bool, lemmas: Sequence[Always] = ()) -> list[Goal]:
     """The goals for *props* (then deadlock freedom), after the *lemmas*; never_after goals are
     numbered in the order :class:`Encoding` must get their observers."""
-    out = [Goal(name=l.name, kind=Kind.ALWAYS, prop=l, role=Role.LEMMA) for l in lemmas]
+    out = [Goal(name=lemma.name, kind=Kind.ALWAYS, prop=lemma, role=Role.LEMMA) for lemma in lemmas]
     observers = 0
     for p in props:
         if isinstance(p, NeverAfter):
@@ -87,6 +87,11 @@ def observers_of(goals: Sequence[Goal]) -> list[NeverAfter]:
 
 def bad(enc: Encoding, goal: Goal, f: Frame, g: Frame | None = None) -> Term:
     """The condition a counterexample to *goal* meets at frame *f* (or on the step from *f* to *g*)."""
+    key = ("bad", id(goal), f.name, None if g is None or not goal.step else g.name)
+    return enc.memo(key, lambda: _bad(enc, goal, f, g))
+
+
+def _bad(enc: Encoding, goal: Goal, f: Frame, g: Frame | None) -> Term:
     p = goal.prop
     if goal.role is Role.DOMAIN:
         return enc.out_of_domain(f)
@@ -104,7 +109,7 @@ def bad(enc: Encoding, goal: Goal, f: Frame, g: Frame | None = None) -> Term:
         for inst in enc.system.tagged_instances(p.tags):
             ok = z3.And(enc.term(p.before, f, inst.name), enc.term(p.after, g, inst.name, before=f))
             hits.append(z3.And(enc.fired(f, enc.index[inst.name], p.tags), z3.Not(ok)))
-        return z3.Or(*hits)
+        return enc.any(hits)
     if isinstance(p, NeverAfter):
         assert goal.observer is not None
         return enc.observer_breaks(goal.observer, f)
@@ -173,7 +178,7 @@ def _never_after_story(c: Compiled, p: NeverAfter, labels: Sequence[Label]) -> t
 
 def liveness_note() -> str:
     return ("not decided: liveness (leads_to) is not checked by the symbolic engines; "
-            "use the explicit engine (--engine reference)")
+            "use the explicit engine (--engine explicit)")
 
 
 def is_liveness(p: Property) -> bool:
