@@ -14,7 +14,9 @@ from .errors import PropertyError as PropertyError
 from .errors import StateboundError as StateboundError
 from .errors import UserError as UserError
 from .expr import FALSE as FALSE
+from .expr import SELF as SELF
 from .expr import TRUE as TRUE
+from .expr import Array as Array
 from .expr import Bool as Bool
 from .expr import Const as Const
 from .expr import Enum as Enum
@@ -26,14 +28,20 @@ from .expr import Var as Var
 from .expr import all_of as all_of
 from .expr import any_of as any_of
 from .expr import count as count
+from .expr import exists as exists
+from .expr import forall as forall
 from .expr import implies as implies
 from .expr import is_in as is_in
 from .expr import ite as ite
+from .expr import max_of as max_of
+from .expr import min_of as min_of
 from .expr import prev as prev
 from .expr import ref as ref
+from .expr import shared as shared
 from .expr import to_text as to_text
 from .expr import unchanged as unchanged
 from .machine import Fairness as Fairness
+from .machine import Family as Family
 from .machine import Instance as Instance
 from .machine import Machine as Machine
 from .machine import System as System
@@ -70,5 +78,5 @@ __all__ = [
     "Verdict", "all_of", "always", "any_of", "check", "count", "engine", "explore", "implies", "is_in", "ite", "leads_to",
     "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
     # the language, second edition (issue 9)
-    "Fairness",
+    "Fairness", "Array", "Family", "SELF", "exists", "forall", "max_of", "min_of", "shared",
 ]

@@ -17,12 +17,25 @@ from typing import Any
 import networkx as nx
 from hypothesis import given, note
 from hypothesis import strategies as st
+from strategies import systems
 
 from statebound.checker import (
-    Always, Budget, Const, Expr, LeadsTo, NeverAfter, Op, OnStep, Ref, Sometimes, System, Trace, Verdict,
-    check, explore,
+    Always,
+    Budget,
+    Const,
+    Expr,
+    LeadsTo,
+    NeverAfter,
+    OnStep,
+    Op,
+    Ref,
+    Sometimes,
+    System,
+    Trace,
+    Verdict,
+    check,
+    explore,
 )
-from strategies import systems
 
 State = tuple[Any, ...]
 Label = tuple[str, str, tuple[tuple[str, str], ...]]  # (sender instance, transition, receivers)
@@ -31,8 +44,22 @@ Label = tuple[str, str, tuple[tuple[str, str], ...]]  # (sender instance, transi
 # --------------------------------------------------------------------------- the reference
 
 
-def ev(e: Expr, env: dict[tuple[str, str], Any], me: str | None) -> Any:
-    """Evaluate *e* in *env* (``{(instance, variable): value}``) as read by instance *me*."""
+class StepError(Exception):
+    """A model error the interpreter meets while exploring (the engine must raise ModelError):
+    an update outside its domain, an index out of range, a division by zero, two writes of one
+    shared variable in one step, or no initial state."""
+
+
+def ev(e: Expr, env: dict[tuple[str, str], Any], me: str | None, system: System | None = None,
+       bound: dict[str, int] | None = None) -> Any:
+    """Evaluate *e* in *env* (``{(instance, variable): value}``) as read by instance *me*; the
+    nodes of the second edition (issue 9) need *system* (families) and the quantifier indices
+    in *bound*."""
+    bound = bound or {}
+
+    def go(x: Expr) -> Any:
+        return ev(x, env, me, system, bound)
+
     if isinstance(e, Const):
         return e.value
     if isinstance(e, Ref):
@@ -41,21 +68,66 @@ def ev(e: Expr, env: dict[tuple[str, str], Any], me: str | None) -> Any:
     a = e.args
     match e.op:
         case "not":
-            return not ev(a[0], env, me)
+            return not go(a[0])
         case "and":
-            return all(ev(x, env, me) for x in a)
+            return all(go(x) for x in a)
         case "or":
-            return any(ev(x, env, me) for x in a)
+            return any(go(x) for x in a)
         case "implies":
-            return (not ev(a[0], env, me)) or ev(a[1], env, me)
+            return (not go(a[0])) or go(a[1])
         case "ite":
-            return ev(a[1], env, me) if ev(a[0], env, me) else ev(a[2], env, me)
+            return go(a[1]) if go(a[0]) else go(a[2])
         case "in":
-            x = ev(a[0], env, me)
-            return any(x == ev(v, env, me) for v in a[1:])
+            x = go(a[0])
+            return any(x == go(v) for v in a[1:])
         case "count":
-            return sum(1 for x in a if ev(x, env, me))
-    x, y = ev(a[0], env, me), ev(a[1], env, me)
+            return sum(1 for x in a if go(x))
+        case "min":
+            return min(go(x) for x in a)
+        case "max":
+            return max(go(x) for x in a)
+        case "abs":
+            return abs(go(a[0]))
+        case "%" | "//":
+            x, y = go(a[0]), go(a[1])
+            if y == 0:
+                raise StepError(f"{e} divides by zero")
+            return x % y if e.op == "%" else x // y
+        case "item":
+            arr, i = go(a[0]), go(a[1])
+            if not 0 <= i < len(arr):
+                raise StepError(f"index {i} out of range")
+            return arr[i]
+        case "except":
+            arr, i, v = go(a[0]), go(a[1]), go(a[2])
+            if not 0 <= i < len(arr):
+                raise StepError(f"index {i} out of range")
+            return tuple(v if k == i else x for k, x in enumerate(arr))
+        case "self_index":
+            assert system is not None and me is not None
+            index = system.instance(me).index
+            assert index is not None
+            return index
+        case "bound":
+            return bound[a[0].value]  # type: ignore[attr-defined]
+        case "member":
+            assert system is not None
+            family, var = a[0].value, a[2].value  # type: ignore[attr-defined]
+            i = go(a[1])
+            if not 0 <= i < system.family(family).n:
+                raise StepError(f"member {i} of {family} out of range")
+            return env[(f"{family}[{i}]", var)]
+        case "forall" | "exists" | "count_of":
+            name, over, body = a[0].value, a[1], a[2]  # type: ignore[attr-defined]
+            assert isinstance(over, Op)
+            if over.op == "family":
+                assert system is not None
+                indices = range(system.family(over.args[0].value).n)  # type: ignore[attr-defined]
+            else:
+                indices = range(over.args[0].value, over.args[1].value + 1)  # type: ignore[attr-defined]
+            values = [ev(body, env, me, system, {**bound, name: k}) for k in indices]
+            return all(values) if e.op == "forall" else any(values) if e.op == "exists" else sum(map(bool, values))
+    x, y = go(a[0]), go(a[1])
     return {
         "==": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y, "<=": lambda: x <= y,
         ">": lambda: x > y, ">=": lambda: x >= y, "+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
@@ -72,10 +144,10 @@ class Reference:
     successors: dict[State, list[tuple[Label, State]]]
 
     def env(self, s: State) -> dict[tuple[str, str], Any]:
-        return dict(zip(self.system.slots, s))
+        return dict(zip(self.system.slots, s, strict=True))
 
     def holds(self, e: Expr, s: State, me: str | None = None) -> bool:
-        return bool(ev(e, self.env(s), me))
+        return bool(ev(e, self.env(s), me, self.system))
 
     def distances(self) -> dict[State, int]:
         g = self.graph.copy()
@@ -83,59 +155,98 @@ class Reference:
         g.add_edges_from(("init", s) for s in self.initial)
         return {s: d - 1 for s, d in nx.single_source_shortest_path_length(g, "init").items() if s != "init"}
 
+    def expanded(self, s: State) -> bool:
+        """True unless *s* lies outside the system's constraint (then nothing follows it)."""
+        return self.system.constraint is None or self.holds(self.system.constraint, s)
+
     def enabled_fair(self, s: State) -> set[tuple[str, str, str]]:
         env = self.env(s)
         return {
             (inst.name, t.name, t.fair)
             for inst in self.system.instances
             for t in inst.machine.transitions
-            if t.on is None and t.fair is not None and ev(t.guard, env, inst.name)
+            if t.on is None and t.fair is not None and ev(t.guard, env, inst.name, self.system)
         }
 
 
+def _initial_values(var: Any) -> list[Any]:
+    init, domain = var.initial, var.domain
+    if init is None:
+        if hasattr(domain, "size"):  # an Array: its first value repeats the element's
+            return [tuple(domain.element.values[0] for _ in range(domain.size))]
+        return [domain.values[0]]
+    if hasattr(domain, "size"):
+        return list(init) if isinstance(init, (set, frozenset)) else [init]
+    if isinstance(init, (set, frozenset, list, tuple, range)):
+        return list(init)
+    return [init]
+
+
 def initial_states(system: System) -> set[State]:
-    choices = []
-    for inst in system.instances:
-        for v in inst.machine.variables:
-            init = v.initial
-            if init is None:
-                choices.append([v.domain.values[0]])
-            elif isinstance(init, (set, frozenset, list, tuple)):
-                choices.append(list(init))
-            else:
-                choices.append([init])
-    return {tuple(c) for c in itertools.product(*choices)}
+    """The product of the initial values (instances, then shared variables), filtered by the
+    initial predicate; StepError when nothing is left."""
+    choices = [_initial_values(v) for inst in system.instances for v in inst.machine.variables]
+    choices += [_initial_values(v) for v in system.shared]
+    states = {tuple(c) for c in itertools.product(*choices)}
+    if system.initial is not None:
+        states = {s for s in states if ev(system.initial, dict(zip(system.slots, s, strict=True)), None, system)}
+        if not states:
+            raise StepError("no initial state")
+    return states
+
+
+def _slot_name(inst: str, var: str) -> tuple[str, str]:
+    return ("shared", var[len("shared."):]) if var.startswith("shared.") else (inst, var)
 
 
 def successors(system: System, s: State) -> list[tuple[Label, State]]:
-    env = dict(zip(system.slots, s))
+    """Every step from *s*: a sender, then waves of receivers (each instance at most once per
+    step, guards and values reading *s*), as the guide's semantics say."""
+    env = dict(zip(system.slots, s, strict=True))
+    if system.constraint is not None and not ev(system.constraint, env, None, system):
+        return []
     out: list[tuple[Label, State]] = []
 
-    def writes(inst: str, t: Any) -> dict[tuple[str, str], Any]:
-        return {(inst, var): ev(value, env, inst) for var, value in t.updates}  # all read the pre-state
+    def writes(inst: str, t: Any) -> list[tuple[tuple[str, str], Any]]:
+        return [(_slot_name(inst, var), ev(value, env, inst, system)) for var, value in t.updates]  # the pre-state
+
+    def enabled(inst: Any, t: Any) -> bool:
+        return bool(ev(t.guard, env, inst.name, system))
 
     for inst in system.instances:
         for t in inst.machine.transitions:
-            if t.on is not None or not ev(t.guard, env, inst.name):
+            if t.on is not None or not enabled(inst, t):
                 continue
-            base = dict(env)
-            base.update(writes(inst.name, t))
-            options = []
-            if t.emit is not None:
+            # a partial step: (who took part, receivers so far, writes so far, events of the last wave)
+            todo = [({inst.name}, (), writes(inst.name, t), {t.emit} - {None})]
+            while todo:
+                part, recv, done, events = todo.pop(0)
+                options = []
                 for other in system.instances:
-                    if other.name == inst.name:
+                    if other.name in part:
                         continue
-                    enabled = [r for r in other.machine.transitions if r.on == t.emit and ev(r.guard, env, other.name)]
-                    if enabled:  # an instance with an enabled receiver must take part
-                        options.append([(other.name, r) for r in enabled])
-            for combo in itertools.product(*options):
-                new = dict(base)
-                for other_name, r in combo:
-                    new.update(writes(other_name, r))
-                t_state = tuple(new[k] for k in system.slots)
-                for k, value in zip(system.slots, t_state):
-                    assert system.instance(k[0]).machine.variable(k[1]).domain.contains(value)  # type: ignore[union-attr]
-                out.append(((inst.name, t.name, tuple((o, r.name) for o, r in combo)), t_state))
+                    ready = [r for r in other.machine.transitions if r.on in events and enabled(other, r)]
+                    if ready:  # an instance with an enabled receiver must take part
+                        options.append([(other.name, r) for r in ready])
+                if not options:
+                    new = dict(env)
+                    seen: set[tuple[str, str]] = set()
+                    for k, value in done:
+                        if k in seen:
+                            raise StepError(f"two writes of {k} in one step")
+                        seen.add(k)
+                        new[k] = value
+                    t_state = tuple(new[k] for k in system.slots)
+                    for (i, v), value in zip(system.slots, t_state, strict=True):
+                        var = system.shared_variable(v) if i == "shared" else system.instance(i).machine.variable(v)
+                        if not var.domain.contains(value):  # type: ignore[union-attr]
+                            raise StepError(f"{i}.{v} := {value!r} is outside its domain")
+                    out.append(((inst.name, t.name, recv), t_state))
+                    continue
+                for combo in itertools.product(*options):
+                    step = recv + tuple((o, r.name) for o, r in combo)
+                    more = [w for o, r in combo for w in writes(o, r)]
+                    todo.append((part | {o for o, _ in combo}, step, done + more, {r.emit for _, r in combo} - {None}))
     return out
 
 
@@ -191,7 +302,7 @@ def assert_valid_execution(ref: Reference, trace: Trace) -> tuple[list[State], l
         sender = ref.system.instance(step.instance).machine.transition(step.transition)
         assert sender is not None and sender.on is None and step.event == sender.emit
         changed = {(c.instance, c.variable): (c.before, c.after) for c in step.changes}
-        diff = {k: (a, b) for k, a, b in zip(ref.system.slots, states[i], states[i + 1]) if a != b}
+        diff = {k: (a, b) for k, a, b in zip(ref.system.slots, states[i], states[i + 1], strict=True) if a != b}
         assert changed == diff, f"step {i} reports changes {changed}, not {diff}"
         labels.append(label)
     return states, labels
@@ -205,7 +316,7 @@ def step_breaks(ref: Reference, p: OnStep, s: State, label: Label, t: State) -> 
 
 
 def is_deadlock(ref: Reference, s: State) -> bool:
-    if ref.successors[s]:
+    if ref.successors[s] or not ref.expanded(s):  # a state outside the constraint is only not expanded
         return False
     return ref.system.terminal is None or not ref.holds(ref.system.terminal, s)
 
@@ -343,9 +454,14 @@ def test_explore_keeps_exactly_the_reference_edges(system: System) -> None:
 
 @given(SMALL)
 def test_every_counterexample_is_a_real_shortest_execution(system: System) -> None:
-    ref = reference(system)
+    assert_report_matches(reference(system), check(system))
+
+
+def assert_report_matches(ref: Reference, report: Any) -> None:
+    """Every verdict of *report* is the interpreter's, and every counterexample or witness a real
+    shortest execution (issue 9: shared with the second edition's tests)."""
+    system = ref.system
     dist = ref.distances()
-    report = check(system)
     for o in report.outcomes:
         note(f"{o.property}: {o.verdict} {o.message}")
         p = system.property(o.property) if o.property != "deadlock-free" else None
