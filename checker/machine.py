@@ -393,6 +393,8 @@ class System:
     _by_name: dict[str, Instance] = field(init=False, repr=False, compare=False, default_factory=dict)
     _families: dict[str, Family] = field(init=False, repr=False, compare=False, default_factory=dict)
     _shared: dict[str, Var] = field(init=False, repr=False, compare=False, default_factory=dict)
+    #: the families given to the constructor (one without members is still checked)
+    declared_families: tuple[Family, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __init__(
         self,
@@ -411,13 +413,16 @@ class System:
         # written out (not generated) so that instances= may hold families, which become their
         # members: the field itself always holds instances, which every engine reads
         expanded: list[Instance] = []
+        given: list[Family] = []
         for i in instances:
             if isinstance(i, Family):
+                given.append(i)
                 expanded.extend(i.members)
             else:
                 expanded.append(Instance(*i) if isinstance(i, tuple) else i)
         setattr_ = object.__setattr__
         setattr_(self, "name", name)
+        setattr_(self, "declared_families", tuple(given))
         setattr_(self, "instances", tuple(expanded))
         setattr_(self, "properties", tuple(properties))
         setattr_(self, "terminal", None if terminal is None else lit(terminal))

@@ -143,6 +143,21 @@ def _repeated_elements(name: str, value: Expr) -> Iterator[str]:
         node = node.args[0]
 
 
+def _element_problems(value: Expr, name: str, domain: Array, where: str,
+                      infer_: Callable[[Expr], Type]) -> Iterator[Problem]:
+    """An element update ``b[i] := v`` whose value can never be an element of *domain*."""
+    node = value
+    while isinstance(node, Op) and node.op == "except":
+        try:
+            why = _assignable(domain.element, infer_(node.args[2]))
+        except TypeProblem:
+            why = None  # reported with the whole update
+        if why:
+            yield Problem(where=f"{where} update '{name}[{to_text(node.args[1])}]'", what=why,
+                          fix=f"the elements of {name} are {domain.element}")
+        node = node.args[0]
+
+
 def machine_problems(m: Machine, transition: type[Transition]) -> Iterator[Problem]:
     """Every problem of machine *m*, in declaration order.
 
@@ -265,6 +280,8 @@ def _expression_problems(
             continue
         domain = domain_of(var)
         why = _assignable(domain, ty)
+        if not why and isinstance(domain, Array):
+            yield from _element_problems(value, name, domain, where, lambda e: infer(e, lookup, scope))
         if why:
             fix = f"{name} is {domain}"
             if "always outside" in why:
@@ -310,18 +327,21 @@ def system_problems(
     if not s.instances:
         yield Problem(where=s.name, what="the system has no instances", fix="add Instance(name, machine) entries")
     if family is not None:
-        yield from _family_problems(s, instance, family)
+        yield from _family_problems(s, instance, family, s.declared_families)
     yield from _shared_problems(s)
     emitted: dict[str, list[str]] = {}
     received: dict[str, list[str]] = {}
     for inst in s.instances:
         if not (isinstance(inst, instance) and isinstance(inst.machine, machine)):
             continue  # reported above
+        if inst.family is not None and inst.index != 0:
+            continue  # members differ only in SELF's value, which typing does not see: check one
+        shown = inst.name if inst.family is None else f"{inst.family.name}[*]"
         m = inst.machine
         variables = {v.name: v for v in m.variables}
         scope = s.scope(inst.name)
         for t in m.transitions:
-            where = f"{inst.name}/transition {t.name!r}"
+            where = f"{shown}/transition {t.name!r}"
             if t.emit:
                 emitted.setdefault(t.emit, []).append(where)
             if t.on:
@@ -409,7 +429,8 @@ def _hidden_reads(s: System, me: str, t: Transition, where: str) -> Iterator[Pro
                     yield Problem(where=where, what=f"the implementation reads hidden variable {fam}[...].{var}", fix=fix)
 
 
-def _family_problems(s: System, instance: type[Instance], family: type[Family]) -> Iterator[Problem]:
+def _family_problems(s: System, instance: type[Instance], family: type[Family],
+                     given: tuple[Family, ...] = ()) -> Iterator[Problem]:
     """Each family: a usable name, a positive size, and all its members in the system, once."""
     members: dict[str, list[Instance]] = {}
     fams: dict[str, Family] = {}
@@ -417,6 +438,10 @@ def _family_problems(s: System, instance: type[Instance], family: type[Family]) 
         if isinstance(inst, instance) and inst.family is not None:
             members.setdefault(inst.family.name, []).append(inst)
             fams.setdefault(inst.family.name, inst.family)
+    for fam in given:
+        if fam.name not in fams:  # no member at all: n is not a positive number
+            fams[fam.name] = fam
+            members[fam.name] = []
     for name, fam in fams.items():
         where = f"{s.name}/family {name!r}"
         if not isinstance(fam, family):
