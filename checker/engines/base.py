@@ -34,6 +34,7 @@ class Budget:
     max_states: int | None = None
     max_depth: int | None = None
     timeout: float | None = None
+    max_memory_mb: int | None = None
 
 
 class Engine(Protocol):

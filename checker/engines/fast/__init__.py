@@ -1,0 +1,184 @@
+"""The fast explicit engine: breadth-first search over packed states, a whole frontier at a time.
+
+``holds`` here means what it means for the reference engine (``--engine explicit``): every
+reachable state and every step of the model was examined (for ``leads-to``: every fair execution,
+by an analysis of the whole state graph). The verdicts, the counterexamples (shortest, and the
+very same traces), the coverage and the messages are the reference engine's; only the cost
+differs (issue 13). When a budget stops the search, what it has not decided is ``inconclusive``
+with the coverage reached; the budget includes a memory limit (``Budget.max_memory_mb``; by
+default 90% of the memory available when the check starts), so the engine stops with
+``inconclusive`` instead of being killed.
+
+How: every variable is a bit field of a 64-bit word (:mod:`._layout`); guards, updates and
+properties are compiled from the same expression trees to numpy over a whole batch of states
+(:mod:`._vexpr`, :mod:`._step`); the visited set is a vectorised hash table of 32-bit state
+numbers (:mod:`._visited`); the search (:mod:`._search`) numbers states exactly as the reference
+engine does. ``never_after`` observers search the product on the kept steps (:mod:`._observer`);
+``leads_to`` finds fair strongly connected components with :mod:`scipy.sparse.csgraph`
+(:mod:`._liveness`). Traces are rebuilt from parent links with the reference engine's compiled
+system, so they read exactly like the reference engine's.
+
+It cannot see anything the reference engine sees and it does not; a model it cannot pack (an Int
+domain wider than 62 bits, arithmetic beyond 64 bits) is an :class:`~...errors.InputError` that
+says so (:class:`AutoEngine` then uses the reference engine instead).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+
+from ..._compile import compile_system
+from ...errors import InputError
+from ...machine import System
+from ...property import LeadsTo, NeverAfter
+from ...result import DEADLOCK, Outcome, Report, Verdict
+from ..base import Budget, Progress
+from ..reference import ReferenceEngine, select
+from ._explore import FastExploration, Packed
+from ._layout import Unsupported
+from ._liveness import check_leads_to
+from ._observer import check_never_after
+from ._safety import ENGINE, Watch, deadlock_outcome, fast_outcome, safety_outcome
+from ._search import DomainErrorAt, Search, current_rss
+
+__all__ = ["ENGINE", "FastEngine", "AutoEngine", "check", "explore", "unsupported", "FastExploration"]
+
+
+class FastEngine:
+    """The :class:`~statebound.checker.engines.Engine` of this module (``--engine fast``)."""
+
+    name = ENGINE
+
+    def check(self, system: System, *, properties: Sequence[str] | None = None, budget: Budget = Budget(),
+              progress: Progress | None = None) -> Report:
+        return check(system, properties=properties, budget=budget, progress=progress)
+
+
+class AutoEngine:
+    """The fast engine where it applies, else the reference engine (``--engine auto``)."""
+
+    name = "auto"
+
+    def check(self, system: System, *, properties: Sequence[str] | None = None, budget: Budget = Budget(),
+              progress: Progress | None = None) -> Report:
+        if unsupported(system) is None:
+            return check(system, properties=properties, budget=budget, progress=progress)
+        return ReferenceEngine().check(system, properties=properties, budget=budget, progress=progress)
+
+
+def unsupported(system: System) -> str | None:
+    """Why the fast engine cannot check *system*, or None when it can."""
+    try:
+        Packed(system, compile_system(system))
+    except Unsupported as err:
+        return str(err)
+    return None
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No garbage collection while exploring: the search makes few objects and no cycles, and a
+    collection pass over a large heap costs more than the search itself (issue 13)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def memory_limit(budget: Budget) -> tuple[int | None, str]:
+    """The memory limit in bytes and how to name it: ``Budget.max_memory_mb``, else 90% of what this
+    process uses plus what the machine has available (Linux), else none."""
+    mb = getattr(budget, "max_memory_mb", None)
+    if mb is not None:
+        return mb * 1024 * 1024, f"{mb} MB"
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        available = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None, ""
+    limit = int(((current_rss() or 0) + available) * 0.9)
+    return limit, f"{limit // (1024 * 1024)} MB, 90% of the memory available"
+
+
+def _pack(system: System) -> Packed:
+    c = compile_system(system)
+    try:
+        return Packed(system, c)
+    except Unsupported as err:
+        raise InputError(f"--engine fast cannot check {system.name}: {err}; use --engine explicit") from err
+
+
+def explore(system: System, *, budget: Budget = Budget(), keep_edges: bool = False,
+            progress: Progress | None = None) -> FastExploration:
+    """Explore the reachable states of *system* breadth-first, as
+    :func:`statebound.checker.explore` does (same numbering), over packed states."""
+    return run_exploration(_pack(system), budget=budget, keep_edges=keep_edges, progress=progress)
+
+
+def run_exploration(packed: Packed, *, budget: Budget, keep_edges: bool, progress: Progress | None = None,
+                    deadline: float | None = None, watch: Watch | None = None) -> FastExploration:
+    if deadline is None and budget.timeout is not None:
+        deadline = time.perf_counter() + budget.timeout
+    limit, label = memory_limit(budget)
+    search = Search(packed.layout.width, budget, deadline=deadline, keep_edges=keep_edges, memory_limit=limit,
+                    memory_label=label, top_bit_free=packed.layout.top_bit_free)
+    ex = FastExploration(packed, search)
+    w = watch if watch is not None else Watch(packed)
+    with paused_gc():
+        try:
+            search.run(packed.initial(), lambda lo, hi, beyond: w.expand(ex, lo, hi, beyond),
+                       on_new=lambda lo, hi: w.on_new(search, lo, hi), progress=progress)
+        except DomainErrorAt as err:
+            raise ex.domain_error(err.sid) from None
+    if search.complete:
+        search.states.trim()
+        search.parent.trim()
+    return ex
+
+
+def check(
+    system: System,
+    *,
+    budget: Budget = Budget(),
+    properties: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Check *system*'s properties (and deadlock freedom) as the reference engine does, faster.
+
+    Parameters and result are those of :func:`statebound.checker.check`; outcomes name the engine
+    ``fast``. Raises :class:`~statebound.checker.errors.InputError` for a model the fast engine
+    cannot pack (see :func:`unsupported`).
+    """
+    started = time.perf_counter()
+    deadline = started + budget.timeout if budget.timeout is not None else None
+    props = select(system, properties)
+    want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
+    packed = _pack(system)
+    w = Watch.of(packed, props, check_deadlock=want_deadlock)
+    need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
+    ex = run_exploration(packed, budget=budget, keep_edges=need_edges, progress=progress, deadline=deadline, watch=w)
+    cov = ex.coverage()
+    outcomes: list[Outcome] = []
+    with paused_gc():
+        for k, p in enumerate(props):
+            if isinstance(p, (NeverAfter, LeadsTo)) and deadline is not None and time.perf_counter() >= deadline:
+                why = f"timeout ({budget.timeout:g} s) reached"
+                outcomes.append(fast_outcome(p, Verdict.INCONCLUSIVE, replace(cov, complete=False, stopped=why), None,
+                                             f"not decided: {why} before it was checked"))
+            elif isinstance(p, NeverAfter):
+                outcomes.append(check_never_after(ex, p, budget, deadline))
+            elif isinstance(p, LeadsTo):
+                outcomes.append(check_leads_to(ex, p, cov, deadline))
+            else:
+                outcomes.append(safety_outcome(ex, w, k, p, cov))
+        if want_deadlock:
+            outcomes.append(deadlock_outcome(ex, w, cov))
+    return Report(system=system.name, params=system.params, outcomes=tuple(outcomes), coverage=cov)

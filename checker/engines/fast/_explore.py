@@ -1,0 +1,177 @@
+"""The explored state graph of the fast engine: packed states, parents, depths and (when kept) steps,
+with the reference :class:`~..reference.explore.Exploration`'s public surface (issue 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ..._compile import Compiled, Label, OutOfDomain, State
+from ...machine import System
+from ...property import Always, LeadsTo, NeverAfter, OnStep, Sometimes
+from ...result import Coverage, StateValues, Step, Trace
+from ._layout import Frame, Layout, Unsupported, Words
+from ._search import Batch, Search
+from ._step import Stepper
+from ._vexpr import Compiler
+
+__all__ = ["Packed", "FastExploration"]
+
+
+class Packed:
+    """A system compiled for the fast engine: its layout, expression compiler and stepper, beside
+    the reference engine's compiled system (used for traces and messages)."""
+
+    def __init__(self, system: System, compiled: Compiled) -> None:
+        self.system = system
+        self.compiled = compiled
+        unsupported = _unsupported_parts(system)
+        if unsupported:
+            raise Unsupported(unsupported)
+        self.layout = Layout(system)
+        self.compiler = Compiler(system, self.layout)
+        self.stepper = Stepper(system, self.layout, self.compiler)
+
+    def initial(self) -> Words:
+        return self.layout.pack_many(self.compiled.initial_states())
+
+    def frame(self, words: Words, prev: Frame | None = None) -> Frame:
+        return Frame(self.layout, words, prev)
+
+
+class _States(Sequence[State]):
+    """The states as tuples, unpacked on access."""
+
+    def __init__(self, ex: FastExploration) -> None:
+        self.ex = ex
+
+    def __len__(self) -> int:
+        return len(self.ex)
+
+    def __getitem__(self, sid: Any) -> Any:
+        if isinstance(sid, slice):
+            return [self.ex.state(i) for i in range(*sid.indices(len(self)))]
+        return self.ex.state(int(sid))
+
+    def __iter__(self) -> Iterator[State]:
+        for sid in range(len(self)):
+            yield self.ex.state(sid)
+
+
+class FastExploration:
+    """States numbered in breadth-first order (the reference engine's numbering), shortest-path
+    parents, depths and, when kept, every step as CSR arrays."""
+
+    def __init__(self, packed: Packed, search: Search) -> None:
+        self.packed = packed
+        self.compiled = packed.compiled
+        self.search = search
+        self.fired: set[int] = set()  # label numbers of the steps taken
+
+    @property
+    def complete(self) -> bool:
+        return self.search.complete
+
+    @property
+    def stopped(self) -> str | None:
+        return self.search.stopped
+
+    @property
+    def states(self) -> Sequence[State]:
+        return _States(self)
+
+    def __len__(self) -> int:
+        return len(self.search)
+
+    def words(self) -> Words:
+        return self.search.states.view()  # type: ignore[return-value]
+
+    def state(self, sid: int) -> State:
+        return self.packed.layout.unpack(self.search.states.data[sid])
+
+    def values(self, sid: int) -> StateValues:
+        return self.compiled.values(self.state(sid))
+
+    def is_initial(self, sid: int) -> bool:
+        return bool(self.search.parent.data[sid] < 0)
+
+    def depth_of(self, sid: int) -> int:
+        return self.search.depth_of(sid)
+
+    def successors(self, sid: int) -> list[tuple[Step, int]]:
+        """Every step out of *sid* and the state it leads to (needs kept steps)."""
+        if not self.search.keep_edges:
+            raise ValueError("this exploration kept no edges; explore with keep_edges=True")
+        indptr, targets, labels = self.search.csr()
+        s = self.state(sid)
+        refs = self.packed.stepper.labels.refs
+        return [(self.compiled.step(refs[int(labels[e])], s, self.state(int(targets[e]))), int(targets[e]))
+                for e in range(int(indptr[sid]), int(indptr[sid + 1]))]
+
+    def path(self, sid: int) -> tuple[list[State], list[Label]]:
+        """States and labels of the shortest path to *sid*, exactly as the reference engine gives it:
+        each label is the first step (in successor order) from the parent to the child."""
+        states = [self.state(i) for i in self.search.path(sid)]
+        return states, labels_between(self.compiled, states)
+
+    def trace(self, sid: int) -> Trace:
+        states, labels = self.path(sid)
+        return self.compiled.trace(states, labels)
+
+    def unfired(self) -> tuple[str, ...]:
+        fired: set[tuple[str, str]] = set()
+        refs = self.packed.stepper.labels.refs
+        for lab in self.fired:
+            for iname, t in self.compiled.label_transitions(refs[lab]):
+                fired.add((iname, t.name))
+        return tuple(f"{inst.name}.{t.name}" for inst, t in self.compiled.system.transitions()
+                     if (inst.name, t.name) not in fired)
+
+    def coverage(self) -> Coverage:
+        s = self.search
+        return Coverage(states=len(s), steps=s.steps, depth=s.depth, seconds=s.seconds, complete=s.complete,
+                        stopped=s.stopped, unfired=self.unfired() if s.complete else ())
+
+    def domain_error(self, sid: int) -> Exception:
+        """The model error of an update that leaves its domain from state *sid*, with its trace."""
+        c = self.compiled
+        states, labels = self.path(sid)
+        for _label, result in c.find_step(states[-1]):
+            if isinstance(result, OutOfDomain):
+                return c.domain_error(result, c.trace(states, labels))
+        raise AssertionError("the fast engine found an update leaving its domain that the reference does not")
+
+
+def labels_between(c: Compiled, states: Sequence[State]) -> list[Label]:
+    """The first label (in successor order) of a step from each state to the next."""
+    labels: list[Label] = []
+    for a, b in zip(states, states[1:], strict=False):
+        labels.append(next(lab for lab, t in c.successors(a) if t == b))
+    return labels
+
+
+Expand = Callable[[int, int, bool], Batch]
+
+
+def _unsupported_parts(system: System) -> str:
+    """What of *system* the fast engine does not handle ("" when nothing). It checks the first
+    edition of the language (issue 13); the second edition's constructs (issue 9: fairness groups,
+    shared variables, initial predicates, constraints, cascades in waves, new property kinds) are
+    named here, so that it says so instead of answering wrongly. Quantifiers, arrays and division
+    are new operators, which the expression compiler refuses the same way."""
+    known = (Always, Sometimes, OnStep, NeverAfter, LeadsTo)
+    for p in system.properties:
+        if not isinstance(p, known):
+            return f"property {p.name!r} is a {getattr(p, 'kind', type(p).__name__)} property, which it does not check"
+    for attr, what in (("fairness", "fairness groups (System(fairness=...))"), ("shared", "shared variables"),
+                       ("initial", "an initial predicate (System(initial=...))"),
+                       ("constraint", "a state constraint (System(constraint=...))")):
+        if getattr(system, attr, None):
+            return f"{what} are not supported"
+    if system.slots != tuple((i.name, v.name) for i in system.instances for v in i.machine.variables):
+        return "its state has variables outside its instances"
+    for inst in system.instances:
+        for t in inst.machine.transitions:
+            if t.on is not None and t.emit is not None:
+                return f"{inst.name}.{t.name} receives and emits (a cascade in waves)"
+    return ""

@@ -1,0 +1,447 @@
+"""``leads_to`` on the fast engine: fair ends of the not-q graph found on CSR arrays (issue 13).
+
+The analysis is the reference engine's (:mod:`~..reference.liveness`): a counterexample ends in a
+state where nothing fair is enabled or in a fair core of a strongly connected component of the
+not-q graph, and the property fails when a reachable p-state reaches such an end inside not-q.
+Here the strongly connected components come from :func:`scipy.sparse.csgraph.connected_components`,
+fairness is checked with one boolean matrix (states x fair actions) and counts per component,
+and reachability is a breadth-first search on arrays. The lasso is then built by the reference
+engine's own code (its :class:`~..reference.liveness._FairGraph` methods, on views of these
+arrays), so counterexamples are the same as the reference engine's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..._compile import Label, State
+from ...expr import to_text
+from ...property import LeadsTo
+from ...result import Coverage, Outcome, Verdict
+from ..reference import liveness as _reference
+from ..reference.common import when
+from ..reference.liveness import OutOfTime, _FairGraph
+from ._explore import FastExploration
+from ._safety import fast_outcome
+
+__all__ = ["check_leads_to"]
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+_BATCH = 1 << 20
+
+
+def check_leads_to(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
+    """The outcome of *p* on the whole explored graph *ex* (which kept its steps)."""
+    if not ex.complete:
+        return fast_outcome(p, Verdict.INCONCLUSIVE, cov, None,
+                            f"not decided: liveness needs the whole state graph; {ex.stopped}")
+    started = time.perf_counter()
+    try:
+        return _decide(ex, p, cov, deadline, started)
+    except OutOfTime:
+        spent = cov.seconds + time.perf_counter() - started
+        stopped = "timeout reached during the fair-cycle analysis"
+        return fast_outcome(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=stopped), None,
+                            f"not decided: {stopped}")
+
+
+def _evaluate(ex: FastExploration, expr: Any) -> Bools:
+    fn = ex.packed.compiler.condition(expr, None)
+    words = ex.words()
+    out = np.empty(len(words), dtype=bool)
+    for lo in range(0, len(words), _BATCH):
+        out[lo:lo + _BATCH] = fn(ex.packed.frame(words[lo:lo + _BATCH]))
+    return out
+
+
+def _decide(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
+    g = ArrayFairGraph(ex, _evaluate(ex, p.q), deadline)
+    ends = g.fair_ends()
+    bad = g.reaching(ends)
+    pv = _evaluate(ex, p.p)
+    hits = np.flatnonzero(bad & pv)
+    cov = replace(cov, seconds=cov.seconds + time.perf_counter() - started, complete=True, stopped=None)
+    if not len(hits):
+        warnings = [] if pv.any() else [f"holds vacuously: no reachable state satisfies {to_text(p.p)}"]
+        return fast_outcome(p, Verdict.HOLDS, cov, None, "", warnings)
+    start = int(hits[0])
+    labels, states, loop, stops, prefix = g.lasso(start, pv, ends)  # type: ignore[arg-type]
+    tr = ex.compiled.trace(states, labels, loop=loop)
+    if stops:
+        return fast_outcome(p, Verdict.VIOLATED, cov, tr,
+                            f"{when(prefix)} the condition holds; from there the execution may stop "
+                            "(nothing fair is enabled) and the goal never holds")
+    return fast_outcome(p, Verdict.VIOLATED, cov, tr,
+                        f"{when(prefix)} the condition holds; from there steps {loop + 1}-{len(labels)} "
+                        "repeat forever, fairly, and the goal never holds")
+
+
+class _Edges(Sequence[list[tuple[Label, int]]]):
+    """``edges[n]``: the steps out of state *n* as ``(label, target)``, read from the CSR arrays."""
+
+    def __init__(self, indptr: Ints, targets: npt.NDArray[np.int32], labels: npt.NDArray[np.int32],
+                 refs: list[Label]) -> None:
+        self.indptr, self.targets, self.labels, self.refs = indptr, targets, labels, refs
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def __getitem__(self, n: Any) -> Any:
+        lo, hi = int(self.indptr[n]), int(self.indptr[n + 1])
+        return [(self.refs[int(lab)], int(t)) for lab, t in zip(self.labels[lo:hi], self.targets[lo:hi], strict=True)]
+
+
+class _Path:
+    def __init__(self, ex: FastExploration) -> None:
+        self.ex = ex
+
+    def path(self, sid: int) -> tuple[list[State], list[Label]]:
+        return self.ex.path(sid)
+
+
+class _View:
+    """What the reference engine's lasso code reads of an exploration."""
+
+    def __init__(self, ex: FastExploration) -> None:
+        self.search = _Path(ex)
+        self.states = ex.states
+
+
+class _Ends(Mapping[int, "set[int] | None"]):
+    """Every fair end: state -> its fair core (None where the execution may stop); cores are built
+    as sets only when the lasso asks for them."""
+
+    def __init__(self, is_end: Bools, core_of: Ints, cores: list[Ints]) -> None:
+        self.is_end, self.core_of, self.cores = is_end, core_of, cores
+        self._sets: dict[int, set[int]] = {}
+
+    def __contains__(self, n: object) -> bool:
+        return isinstance(n, (int, np.integer)) and 0 <= int(n) < len(self.is_end) and bool(self.is_end[int(n)])
+
+    def __getitem__(self, n: int) -> set[int] | None:
+        if n not in self:
+            raise KeyError(n)
+        c = int(self.core_of[n])
+        if c < 0:
+            return None
+        got = self._sets.get(c)
+        if got is None:
+            got = self._sets[c] = {int(x) for x in self.cores[c]}
+        return got
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(n) for n in np.flatnonzero(self.is_end))
+
+    def __len__(self) -> int:
+        return int(self.is_end.sum())
+
+
+class ArrayFairGraph(_FairGraph):
+    """The reference engine's fair graph over arrays: the not-q steps as a deduplicated CSR matrix,
+    the fair actions enabled in each state as a boolean matrix, breadth-first searches on arrays."""
+
+    def __init__(self, ex: FastExploration, q: Bools, deadline: float | None) -> None:
+        # no super().__init__: that builds a networkx graph, the very cost this class avoids
+        self.ex = _View(ex)  # type: ignore[assignment]
+        self.fast = ex
+        self.deadline = deadline
+        c = ex.compiled
+        self.c = c
+        self.indptr, self.targets, self.labels = ex.search.csr()
+        refs = ex.packed.stepper.labels.refs
+        self.edges = _Edges(self.indptr, self.targets, self.labels, refs)  # type: ignore[assignment]
+        self.mask_nq: Bools = ~q
+        self.nq = self.mask_nq  # type: ignore[assignment]
+        self.fair_actions = [a.index for a in c.actions if a.transition.fair is not None]
+        self.strong = {a.index for a in c.actions if a.transition.fair == "strong"}
+        self._enabled = {}
+        n = len(ex)
+        self.n = n
+        # Whether a step that changes nothing takes or enables a fair transition follows the
+        # reference engine: where it has TLA+'s stuttering-insensitive fairness (issue 9), such a
+        # step does neither and self-loops leave the graph; fairness is then one obligation per fair
+        # transition here (systems with fairness groups are not packed), numbered as the reference
+        # numbers its obligations.
+        self.stutter = hasattr(_reference, "obligations")
+        if self.stutter:
+            self.member_of = {a: (j,) for j, a in enumerate(self.fair_actions)}
+            self.names = list(range(len(self.fair_actions)))
+            self.strong = {j for j, a in enumerate(self.fair_actions) if a in self.strong}
+        else:
+            self.names = list(self.fair_actions)
+        fair_index = np.full(len(c.actions), -1, dtype=np.int64)
+        for j, a in enumerate(self.fair_actions):
+            fair_index[a] = j
+        self.fair_of_label = fair_index[np.array(ex.packed.stepper.labels.sender, dtype=np.int64)] \
+            if len(refs) else np.zeros(0, dtype=np.int64)
+        self.is_strong = np.array([self.names[j] in self.strong for j in range(len(self.fair_actions))], dtype=bool)
+        self.en = np.zeros((n, len(self.fair_actions)), dtype=bool)  # the fair obligations enabled in each state
+        if self.stutter:
+            for _, _, src, tgt, lab in self._rows(everything=True):
+                f = self.fair_of_label[lab]
+                ok = (f >= 0) & (src != tgt)
+                self.en[src[ok], f[ok]] = True
+        else:
+            acts = ex.packed.stepper.acts
+            words = ex.words()
+            for j, a in enumerate(self.fair_actions):
+                guard = acts[a].guard
+                for lo in range(0, n, _BATCH):
+                    self.en[lo:lo + _BATCH, j] = guard(ex.packed.frame(words[lo:lo + _BATCH]))
+        self.tick()
+        self._graph: Any = None
+        self._rev: tuple[Ints, npt.NDArray[np.int32]] | None = None
+
+    def enabled(self, sid: int) -> frozenset[int]:
+        got = self._enabled.get(sid)
+        if got is None:
+            row = self.en[sid]
+            got = self._enabled[sid] = frozenset(a for a, on in zip(self.names, row, strict=True) if on)
+        return got
+
+    # ------------------------------------------------------------------ the not-q graph
+
+    def _rows(self, *, everything: bool = False) -> Iterator[tuple[int, int, Ints, npt.NDArray[np.int32],
+                                                                   npt.NDArray[np.int32]]]:
+        """The not-q steps (every step with *everything*), a slice of sources at a time: (first
+        source, end of the slice, sources, targets, labels), in order."""
+        indptr, n = self.indptr, self.n
+        rows = max(1, int(_BATCH * n / max(int(indptr[-1]), 1)))
+        for r0 in range(0, n, rows):
+            r1 = min(n, r0 + rows)
+            self.tick()
+            e0, e1 = int(indptr[r0]), int(indptr[r1])
+            src = np.repeat(np.arange(r0, r1, dtype=np.int64), np.diff(indptr[r0:r1 + 1]))
+            tgt, lab = self.targets[e0:e1], self.labels[e0:e1]
+            if everything:
+                yield r0, r1, src, tgt, lab
+                continue
+            keep = self.mask_nq[src] & self.mask_nq[tgt]
+            if self.stutter:
+                keep &= src != tgt
+            yield r0, r1, src[keep], tgt[keep], lab[keep]
+
+    def graph(self) -> Any:
+        """The not-q graph as a CSR matrix without duplicate steps (scipy's strongly connected
+        components never return on a graph with duplicate edges)."""
+        if self._graph is None:
+            keep_count = np.zeros(self.n, dtype=np.int64)
+            parts: list[npt.NDArray[np.int32]] = []
+            for r0, r1, src, tgt, _ in self._rows():
+                keep_count[r0:r1] = np.bincount(src - r0, minlength=r1 - r0)
+                parts.append(tgt)
+            indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(keep_count, out=indptr[1:])
+            self._graph = _deduplicated(self.n, indptr, indices)
+            self.tick()
+        return self._graph
+
+    def _components(self, size: int, g: Any) -> tuple[int, Ints]:
+        """Strongly connected components of the CSR matrix *g*: (count, label of each node), labels
+        numbered by their smallest node (the reference engine's order)."""
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+        from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+        ones = np.broadcast_to(np.float64(1.0), (len(g.indices),))
+        count, labels = connected_components(csr_matrix((ones, g.indices, g.indptr), shape=(size, size)),
+                                             directed=True, connection="strong")
+        _, first = np.unique(labels, return_index=True)
+        order = np.empty(count, dtype=np.int64)
+        order[np.argsort(first, kind="stable")] = np.arange(count)
+        return int(count), order[labels]
+
+    def _between(self, nodes: Ints) -> tuple[Ints, Ints, Ints]:
+        """The steps between *nodes* (sorted, not-q) as (sources, targets, fair action index)."""
+        lo, hi = self.indptr[nodes], self.indptr[nodes + 1]
+        deg = hi - lo
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(deg)[:-1])), deg)
+        e = starts + np.arange(int(deg.sum()), dtype=np.int64)
+        src = np.repeat(nodes, deg)
+        member = np.zeros(self.n, dtype=bool)
+        member[nodes] = True
+        tgt = self.targets[e]
+        keep = member[tgt]
+        if self.stutter:
+            keep &= src != tgt
+        e = e[keep]
+        return src[keep], self.targets[e].astype(np.int64), self.fair_of_label[self.labels[e]]
+
+    def _core(self, nodes: Ints) -> Ints | None:
+        """The reference engine's ``fair_core`` of the strongly connected *nodes* (sorted)."""
+        self.tick()
+        src, tgt, fair = self._between(nodes)
+        if len(nodes) == 1 and (self.stutter or not (src == tgt).any()):
+            return None
+        taken = np.zeros(len(self.fair_actions), dtype=bool)
+        taken[fair[fair >= 0]] = True
+        en = self.en[nodes]
+        somewhere, everywhere = en.any(axis=0), en.all(axis=0)
+        unfair_strong = somewhere & self.is_strong & ~taken
+        if unfair_strong.any():
+            rest = nodes[~(en & unfair_strong).any(axis=1)]
+            if not len(rest):
+                return None
+            rs, rt, _ = self._between(rest)
+            inside = np.isin(rt, rest)
+            rs, rt = np.searchsorted(rest, rs[inside]), np.searchsorted(rest, rt[inside])
+            indptr = np.zeros(len(rest) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rs, minlength=len(rest)), out=indptr[1:])
+            count, labels = self._components(len(rest), _deduplicated(len(rest), indptr, rt.astype(np.int32)))
+            order = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[order], np.arange(count + 1))
+            for k in range(count):
+                core = self._core(np.sort(rest[order[bounds[k]:bounds[k + 1]]]))
+                if core is not None:
+                    return core
+            return None
+        if (everywhere & ~taken).any():
+            return None
+        return nodes
+
+    def fair_ends(self) -> _Ends:  # type: ignore[override]
+        n, fair, nq = self.n, len(self.fair_actions), self.mask_nq
+        stopping = nq & ~self.en.any(axis=1)
+        count, comp = self._components(n, self.graph())
+        self.tick()
+        nodes_nq = np.flatnonzero(nq)
+        size = np.bincount(comp[nodes_nq], minlength=count)
+        self_loop = np.zeros(count, dtype=bool)
+        taken = np.zeros((count, fair), dtype=bool)
+        for _, _, src, tgt, lab in self._rows():
+            cs, ct = comp[src], comp[tgt]
+            self_loop[cs[src == tgt]] = True
+            inside = cs == ct
+            f = self.fair_of_label[lab[inside]]
+            ok = f >= 0
+            taken[cs[inside][ok], f[ok]] = True
+        cnt = np.zeros((count, fair), dtype=np.int64)
+        for j in range(fair):
+            cnt[:, j] = np.bincount(comp[nodes_nq], weights=self.en[nodes_nq, j], minlength=count).astype(np.int64)
+        somewhere, everywhere = cnt > 0, cnt == size[:, None]
+        real = (size > 1) | ((size == 1) & self_loop & (not self.stutter))
+        refine = real & (somewhere & self.is_strong[None, :] & ~taken).any(axis=1)
+        whole = real & ~refine & ~(everywhere & ~taken).any(axis=1)
+        core_of = np.full(n, -1, dtype=np.int64)
+        cores: list[Ints] = []
+        nwhole = int(whole.sum())
+        if nwhole:
+            core_id = np.full(count, -1, dtype=np.int64)
+            core_id[whole] = np.arange(nwhole)
+            in_whole = nq & whole[comp]
+            core_of[in_whole] = core_id[comp[in_whole]]
+            members = np.flatnonzero(in_whole)
+            grouped = members[np.argsort(core_of[members], kind="stable")]
+            bounds = np.searchsorted(core_of[grouped], np.arange(nwhole + 1))
+            cores = [grouped[bounds[k]:bounds[k + 1]] for k in range(nwhole)]
+        if refine.any():
+            members = np.flatnonzero(nq & refine[comp])
+            grouped = members[np.argsort(comp[members], kind="stable")]
+            labels = comp[grouped]
+            for k in np.flatnonzero(refine):
+                lo, hi = np.searchsorted(labels, [k, k + 1])
+                core = self._core(grouped[lo:hi])
+                if core is not None:
+                    core_of[core] = len(cores)
+                    cores.append(core)
+        core_of[stopping] = -1
+        return _Ends(stopping | (core_of >= 0), core_of, cores)
+
+    # ------------------------------------------------------------------ searches
+
+    def _reverse(self) -> tuple[Ints, npt.NDArray[np.int32]]:
+        """Predecessors in the not-q graph as CSR (each list ascending, no duplicates)."""
+        if self._rev is None:
+            rev = self.graph().T.tocsr()
+            rev.sort_indices()
+            self._rev = (rev.indptr.astype(np.int64), rev.indices)
+        return self._rev
+
+    def backward_arrays(self, targets: Ints) -> tuple[Ints, Ints]:
+        """The reference engine's ``backward`` on arrays: distance to the nearest of *targets* (-1:
+        none reachable) and which one, with the reference's tie-breaking (queue order)."""
+        indptr, pred = self._reverse()
+        dist = np.full(self.n, -1, dtype=np.int64)
+        target = np.full(self.n, -1, dtype=np.int64)
+        level = np.asarray(targets, dtype=np.int64)
+        dist[level] = 0
+        target[level] = level
+        d = 0
+        while len(level):
+            self.tick()
+            lo, hi = indptr[level], indptr[level + 1]
+            deg = hi - lo
+            starts = np.repeat(lo - np.concatenate(([0], np.cumsum(deg)[:-1])), deg)
+            e = starts + np.arange(int(deg.sum()), dtype=np.int64)
+            m = pred[e].astype(np.int64)
+            via = np.repeat(level, deg)
+            fresh = dist[m] < 0
+            m, via = m[fresh], via[fresh]
+            uniq, first = np.unique(m, return_index=True)
+            order = np.argsort(first, kind="stable")
+            nxt = uniq[order]
+            d += 1
+            dist[nxt] = d
+            target[nxt] = target[via[first[order]]]
+            level = nxt
+        return dist, target
+
+    def reaching(self, ends: Mapping[int, Any]) -> Bools:  # type: ignore[override]
+        assert isinstance(ends, _Ends)
+        return self.backward_arrays(np.flatnonzero(ends.is_end))[0] >= 0
+
+    def _shortest_stopping(self, pv: Any, ends: Mapping[int, Any]) -> tuple[int, int, int] | None:
+        assert isinstance(ends, _Ends)
+        stops = np.flatnonzero(ends.is_end & (ends.core_of < 0))
+        if not len(stops):
+            return None
+        h, target = self.backward_arrays(stops)
+        levels = self.fast.search.levels
+        depth = np.repeat(np.arange(len(levels), dtype=np.int64), np.diff([*levels, self.n]))
+        ok = (h >= 0) & np.asarray(pv, dtype=bool)
+        if not ok.any():
+            return None
+        total = np.where(ok, depth + h, np.iinfo(np.int64).max)
+        sid = int(np.argmin(total))
+        return int(total[sid]), sid, int(target[sid])
+
+    def taken_in(self, nodes: set[int]) -> dict[int, tuple[int, int]]:
+        members = np.array(sorted(nodes), dtype=np.int64)
+        lo, hi = self.indptr[members], self.indptr[members + 1]
+        deg = hi - lo
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(deg)[:-1])), deg)
+        e = starts + np.arange(int(deg.sum()), dtype=np.int64)
+        src = np.repeat(members, deg)
+        member = np.zeros(self.n, dtype=bool)
+        member[members] = True
+        keep = member[self.targets[e]]
+        if self.stutter:
+            keep &= self.targets[e] != src
+        e, src = e[keep], src[keep]
+        if self.stutter:  # obligations: one per fair action
+            fair = self.fair_of_label[self.labels[e]]
+            src, e, acts_of = src[fair >= 0], e[fair >= 0], fair[fair >= 0]
+        else:
+            acts_of = np.array(self.fast.packed.stepper.labels.sender, dtype=np.int64)[self.labels[e]]
+        acts, first = np.unique(acts_of, return_index=True)
+        return {int(a): (int(src[i]), int(self.targets[e[i]])) for a, i in zip(acts, first, strict=True)}
+
+
+def _deduplicated(size: int, indptr: Ints, indices: npt.NDArray[np.int32]) -> Any:
+    """A CSR matrix of the given structure with duplicate entries merged and each row sorted."""
+    from scipy.sparse import csr_matrix
+
+    small = len(indices) < (1 << 31) and size < (1 << 31)
+    itype = np.int32 if small else np.int64
+    g = csr_matrix((np.ones(len(indices), dtype=np.int8), indices.astype(itype, copy=False), indptr.astype(itype)),
+                   shape=(size, size))
+    g.sum_duplicates()
+    return g
