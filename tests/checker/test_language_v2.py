@@ -597,3 +597,14 @@ def test_a_receiver_of_an_event_nobody_emits_is_a_warning() -> None:
         "w/transition 'poke': receives 'ping' but no instance emits it; this transition can never fire; drop it, "
         "or the whole event with system.without_event('ping')",
     ]
+
+
+def test_the_guide_has_a_runnable_example_of_every_construct() -> None:
+    """tests/docs/test_guide.py runs every ``# example:`` block of the guide in order."""
+    import re
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide.md").read_text(encoding="utf-8")
+    names = re.findall(r"```python\n# example: (.*)\n", guide)
+    for construct in ("cascades", "shared variables", "families and arrays", "initial and constraint", "arithmetic",
+                      "fairness groups", "variants"):
+        assert construct in names
