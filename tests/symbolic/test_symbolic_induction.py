@@ -117,7 +117,8 @@ def test_pdr_finds_the_missing_lemma_and_shows_it() -> None:
     report = InductionEngine(max_k=1).check(panes(1))
     o = report.outcome("new-socket-only-when-closed")
     assert o.verdict is Verdict.HOLDS
-    assert o.message.startswith("proved by PDR (z3 Spacer), with the inductive invariant [")
+    assert o.message.startswith("proved by PDR (z3 Spacer); the inductive invariant (")
+    assert "checked): [" in o.message
     assert "pane0.client.state" in o.message and "pane0.ws.ready" in o.message
 
 

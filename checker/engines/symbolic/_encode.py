@@ -101,12 +101,6 @@ class Encoding:
             rs = [t for t in inst.machine.transitions if t.on is not None]
             if rs:
                 self.receivers[i] = rs
-        #: per receiving instance: the actions of other instances whose broadcast it can receive
-        self.senders: dict[int, list[Action]] = {
-            j: [a for a in self.actions
-                if a.instance != j and a.transition.emit is not None and any(t.on == a.transition.emit for t in rs)]
-            for j, rs in self.receivers.items()
-        }
         self.observers: tuple[Observer, ...] = tuple(self._observer(p) for p in observers)
         self._terms: dict[tuple[object, ...], Term] = {}
         self._built: dict[tuple[object, ...], Term] = {}

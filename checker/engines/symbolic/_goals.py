@@ -18,7 +18,7 @@ from ..._compile import Compiled, Label
 from ...errors import InputError, suggest
 from ...expr import to_text
 from ...machine import System
-from ...property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
+from ...property import Always, NeverAfter, OnStep, Property, Sometimes
 from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Trace, Verdict
 from ._encode import Encoding, Frame, Term
 
@@ -179,7 +179,3 @@ def _never_after_story(c: Compiled, p: NeverAfter, labels: Sequence[Label]) -> t
 def liveness_note() -> str:
     return ("not decided: liveness (leads_to) is not checked by the symbolic engines; "
             "use the explicit engine (--engine explicit)")
-
-
-def is_liveness(p: Property) -> bool:
-    return isinstance(p, LeadsTo)

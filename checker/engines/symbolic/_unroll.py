@@ -86,13 +86,18 @@ class _Constraints:
         return self._last.model()
 
 
-def sweep(check: Callable[[Term], bool], model: Callable[[], Any],
-          conditions: Sequence[tuple[T, Term]]) -> Iterator[tuple[list[T], Any]]:
+def sweep(check: Callable[[Term], bool], model: Callable[[], Any], conditions: Sequence[tuple[T, Term]],
+          learn: Callable[[Term], None] | None = None) -> Iterator[tuple[list[T], Any]]:
     """Which of *conditions* can hold, in as few queries as possible: ask for any of them, yield
-    the ones the model meets (with the model), and ask again for the rest, until none can."""
+    the ones the model meets (with the model), and ask again for the rest, until none can. What
+    is left cannot hold: *learn* is told so (``Not(condition)``), which changes no answer but
+    spares later queries the work of finding it out again."""
     rest = list(conditions)
     while rest:
         if not check(z3.Or(*[c for _, c in rest])):
+            if learn is not None:
+                for _, c in rest:
+                    learn(z3.Not(c))
             return
         got = model()
         met = [z3.is_true(got.eval(c, model_completion=True)) for _, c in rest]
@@ -109,6 +114,7 @@ class Forward(_Constraints):
         super().__init__(enc.ctx, clock)
         self.enc = enc
         self.frames: list[Frame] = []
+        self.facts: list[tuple[bool, Callable[[Frame, Frame | None], Term]]] = []
         self.extend()
 
     def extend(self) -> Frame:
@@ -119,19 +125,32 @@ class Forward(_Constraints):
         else:
             self.add(*self.enc.init(f))
         self.frames.append(f)
+        for on_step, build in self.facts:
+            self._assert(on_step, build, len(self.frames) - 1)
         return f
+
+    def _assert(self, on_step: bool, build: Callable[[Frame, Frame | None], Term], j: int) -> None:
+        if on_step:
+            if j >= 1:
+                self.add(build(self.frames[j - 1], self.frames[j]))
+        else:
+            self.add(build(self.frames[j], None))
+
+    def add_fact(self, on_step: bool, build: Callable[[Frame, Frame | None], Term]) -> None:
+        """Assume, at every frame (or step), what *build(frame, next)* says holds there: a proved
+        invariant holds in every reachable state, and helps the solver prove the rest."""
+        self.facts.append((on_step, build))
+        for j in range(len(self.frames)):
+            self._assert(on_step, build, j)
 
     @property
     def depth(self) -> int:
         return len(self.frames) - 1
 
-    def domain_error(self, depth: int) -> ModelError | None:
-        """The model error of an update leaving its domain in a state reachable in *depth* steps
-        (with the shortest trace that reaches it), or None."""
+    def domain_error(self, model: Any, depth: int) -> ModelError:
+        """The model error of an update leaving its domain in the state *model* reaches in
+        *depth* steps (its condition is ``enc.out_of_domain(frames[depth])``), with that trace."""
         enc = self.enc
-        if not self.check(enc.out_of_domain(self.frames[depth])):
-            return None
-        model = self.model()
         states, labels = enc.path(model, self.frames[: depth + 1])
         trace = enc.compiled.trace(states, labels)
         for _, result in enc.compiled.find_step(states[-1]):

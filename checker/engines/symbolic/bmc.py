@@ -27,14 +27,14 @@ from ...machine import System
 from ...property import LeadsTo
 from ...result import DEADLOCK, Coverage, Kind, Outcome, Report, Verdict
 from ..base import Budget, Progress
-from ._encode import Encoding, Frame
+from ._encode import Encoding, Frame, Term
 from ._goals import Goal, bad, goals_of, liveness_note, observers_of, outcome, select, violation
 from ._unroll import Clock, Forward, Unknown, sweep
 
 __all__ = ["BmcEngine", "DEFAULT_DEPTH"]
 
 #: the depth bound when the budget gives none
-DEFAULT_DEPTH = 20
+DEFAULT_DEPTH = 12
 
 
 class BmcEngine:
@@ -93,12 +93,14 @@ class BmcEngine:
             for d in range(bound + 1):
                 if progress is not None:
                     progress(0, 0, d, len(open_goals))
-                err = fw.domain_error(d)
-                if err is not None:
-                    raise err
-                state_goals = [(g, bad(enc, g, fw.frames[d])) for g in open_goals if not g.step]
-                for hits, model in sweep(fw.check, fw.model, state_goals):
+                # an update leaving its domain (``None``) is the reference engine's model error
+                state_goals: list[tuple[Goal | None, Term]] = [(None, enc.out_of_domain(fw.frames[d]))]
+                state_goals += [(g, bad(enc, g, fw.frames[d])) for g in open_goals if not g.step]
+                for hits, model in sweep(fw.check, fw.model, state_goals, fw.add):
+                    if None in hits:
+                        raise fw.domain_error(model, d)
                     for goal in hits:
+                        assert goal is not None
                         decide(goal, model, fw.frames[: d + 1])
                 reached = d
                 if d == bound or not open_goals:
@@ -108,8 +110,8 @@ class BmcEngine:
                     note = f" (no execution is longer than {d} steps)"
                     break
                 step_goals = [(g, bad(enc, g, fw.frames[d], fw.frames[d + 1])) for g in open_goals if g.step]
-                for hits, model in sweep(fw.check, fw.model, step_goals):
-                    for goal in hits:
+                for found, model in sweep(fw.check, fw.model, step_goals, fw.add):
+                    for goal in found:
                         decide(goal, model, fw.frames[: d + 2])
         except Unknown as why:
             stopped = why.reason

@@ -65,6 +65,8 @@ DEFAULT_K = 3
 _DEEPER = 200
 #: how much deeper than k the base case looks for witnesses before PDR tries to refute them
 _WITNESS_EXTRA = 10
+#: how many clauses of an invariant a message shows
+_CLAUSES = 40
 #: how long PDR may look for an invariant for one property (within the check's timeout)
 DEFAULT_PDR_SECONDS = 30.0
 
@@ -77,7 +79,8 @@ class _Proof:
     k: int = 0
     partners: tuple[str, ...] = ()  # proved together with these (not inductive alone)
     assumed: tuple[str, ...] = ()  # invariants proved before, assumed in the proof
-    clauses: tuple[str, ...] = ()  # PDR's invariant
+    clauses: tuple[str, ...] = ()  # PDR's invariant (shown with one property of a group)
+    shown_with: str = ""  # the property whose outcome shows the group's invariant
     cti: tuple[Any, int] | None = None  # (z3 model, k) of the last counterexample to induction
     note: str = ""  # why PDR did not decide it
 
@@ -191,20 +194,18 @@ class InductionEngine:
         """Bounded model checking at depth *m*: real counterexamples and witnesses. An update
         leaving its domain is checked first: it is the model error the reference engine raises."""
         fw, enc = run.fw, run.enc
-        if any(g.role is Role.DOMAIN for g in run.pending):
-            err = fw.domain_error(m)
-            if err is not None:
-                raise err
-        conditions = []
+        conditions: list[tuple[Goal, Term]] = []
         for goal in run.pending:
             if goal.role is Role.DOMAIN:
-                continue
-            if goal.step:
+                conditions.append((goal, enc.out_of_domain(fw.frames[m])))
+            elif goal.step:
                 if m > 0:
                     conditions.append((goal, bad(enc, goal, fw.frames[m - 1], fw.frames[m])))
             else:
                 conditions.append((goal, bad(enc, goal, fw.frames[m])))
-        for hits, model in sweep(fw.check, fw.model, conditions):
+        for hits, model in sweep(fw.check, fw.model, conditions, fw.add):
+            if any(g.role is Role.DOMAIN for g in hits):
+                raise fw.domain_error(model, m)
             for goal in hits:
                 self._found(run, goal, model, fw.frames[: m + 1])
 
@@ -278,6 +279,7 @@ class InductionEngine:
         run.pending.remove(g)
         run.proved.append(g.name)
         run.bw.add_fact(g.step, _fact(run.enc, g))
+        run.fw.add_fact(g.step, _fact(run.enc, g))
 
     def _exhausted(self, run: _Run, depth: int) -> None:
         """No execution is longer than *depth* steps, and the base case checked them all."""
@@ -303,9 +305,12 @@ class InductionEngine:
         found = pdr(run.enc, goals, run.bw.facts, run.clock, seconds=self.pdr_seconds)
         if found.answer == "proved":
             before = tuple(run.proved)
+            # the invariant is shown once, with the first property of the group
+            first = next((g.name for g in goals if g.role is Role.PROPERTY), goals[0].name)
             for goal in goals:
                 proof = run.proofs[goal.name]
-                proof.method, proof.clauses, proof.assumed = "pdr", found.clauses, before
+                proof.method, proof.assumed, proof.shown_with = "pdr", before, first
+                proof.clauses = found.clauses if goal.name == first else ()
                 proof.partners = tuple(g.name for g in goals if g is not goal and g.role is Role.PROPERTY)
             for goal in goals:
                 self._assume(run, goal)
@@ -399,7 +404,13 @@ def _how(proof: _Proof) -> str:
         how = "proved by PDR (z3 Spacer)"
         if proof.partners:
             how += " together with " + ", ".join(proof.partners)
-        how += ", with the inductive invariant " + "; ".join(f"[{c}]" for c in proof.clauses)
+        if proof.clauses:
+            shown = proof.clauses[:_CLAUSES]
+            more = len(proof.clauses) - len(shown)
+            how += (f"; the inductive invariant ({len(proof.clauses)} clause{'s' if len(proof.clauses) != 1 else ''}, "
+                    "checked): " + "; ".join(f"[{c}]" for c in shown) + (f"; and {more} more" if more else ""))
+        else:
+            how += f"; the inductive invariant is shown with {proof.shown_with}"
     else:
         how = f"proved by {proof.k}-induction"
         if proof.partners:
