@@ -550,13 +550,13 @@ class Compiled:
         product is searched variable by variable and each conjunct of the predicate is checked
         as soon as the variables it reads have values, so the product is never materialised."""
         if self._initial is not None:
-            return self._initial
+            return list(self._initial)
         system = self.system
         choices: list[tuple[object, ...]] = [v.initial_values for inst in self.instances for v in inst.machine.variables]
         choices += [v.initial_values for v in system.shared]
         if system.initial is None:
             self._initial = [tuple(c) for c in itertools.product(*choices)]
-            return self._initial
+            return list(self._initial)
         self._initial = found = list(self._filtered_product(choices, system.initial))
         if not found:
             size = math.prod(len(c) for c in choices)
@@ -567,7 +567,7 @@ class Compiled:
                 fix="each variable starts only in its initial= values: widen them (e.g. initial=range(lo, hi + 1)) "
                 "or relax the predicate",
             ))
-        return found
+        return list(found)
 
     def _filtered_product(self, choices: list[tuple[object, ...]], predicate: Expr) -> Iterator[State]:
         width = len(choices)

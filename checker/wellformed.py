@@ -390,6 +390,10 @@ def system_problems(
     for label, expr in (("terminal", s.terminal), ("initial", s.initial), ("constraint", s.constraint)):
         if expr is None:
             continue
+        if uses_prev(expr):
+            yield Problem(where=f"{s.name}/{label}", what="uses prev(), which only a step property can read",
+                          fix="a state predicate reads one state; drop prev()")
+            continue
         try:
             ty = s.type_of(expr, None)
             if ty.kind != "bool":

@@ -44,6 +44,7 @@ from statebound.checker import (
     leads_to,
     max_of,
     min_of,
+    prev,
     ref,
     shared,
     sometimes,
@@ -608,3 +609,19 @@ def test_the_guide_has_a_runnable_example_of_every_construct() -> None:
     for construct in ("cascades", "shared variables", "families and arrays", "initial and constraint", "arithmetic",
                       "fairness groups", "variants"):
         assert construct in names
+
+
+def test_state_predicates_cannot_read_the_state_before_a_step() -> None:
+    n = Var("n", Int(0, 3))
+    m = Machine(name="m", variables=(n,), transitions=(Transition("t", guard=n < 3, updates={n: n + 1}),))
+    with pytest.raises(ModelError) as err:
+        System(name="s", instances=(Instance("m", m),), constraint=ref("m", "n") == prev(ref("m", "n")))
+    assert err.value.lines == ("s/constraint: uses prev(), which only a step property can read; "
+                               "a state predicate reads one state; drop prev()",)
+
+
+def test_derived_systems_keep_their_families_and_shared_variables() -> None:
+    system = _peterson()
+    again = replace(system, params=(("n", 2),))
+    assert again.families == system.families and again.shared == system.shared
+    assert check(again).coverage.states == 20
