@@ -79,7 +79,7 @@ def lint(system: System, *, timeout: float | None = 10.0) -> tuple[LintWarning, 
     ... ))
     >>> for w in lint(System(name="demo", instances=(Instance("m", m),), check_deadlock=False)):
     ...     print(w)
-    m/transition 'never': its guard is never true; it can never fire: fix the guard or drop the transition [guard-never-true]
+    m/transition 'never': its guard is never true, so it can never fire; fix the guard or drop the transition [guard-never-true]
     """
     from .engines.symbolic._lint import run
 

@@ -22,9 +22,9 @@ def test_a_guard_that_is_never_true_is_reported() -> None:
     (w,) = lint(by_name("on-step-vacuous").build())
     assert w == LintWarning(
         code=Lint.GUARD_NEVER_TRUE, instance="w", transition="panic", where="w/transition 'panic'",
-        what="its guard is never true; it can never fire", fix="fix the guard or drop the transition",
+        what="its guard is never true, so it can never fire", fix="fix the guard or drop the transition",
     )
-    assert str(w) == ("w/transition 'panic': its guard is never true; it can never fire; "
+    assert str(w) == ("w/transition 'panic': its guard is never true, so it can never fire; "
                       "fix the guard or drop the transition [guard-never-true]")
 
 
@@ -32,7 +32,7 @@ def test_overlapping_receivers_a_deaf_receiver_and_a_constant_are_reported() -> 
     assert _texts(by_name("broadcast-choice").build()) == [
         "l/transition 'yes': it and 'no' are both enabled on 'hello' (e.g. when state = Silent): the broadcast picks "
         "one of them nondeterministically; make their guards exclusive if one reaction is meant [overlapping-receivers]",
-        "d/transition 'ignore': its guard is never true while a sender of 'hello' is enabled; it can never fire; "
+        "d/transition 'ignore': its guard is never true while a sender of 'hello' is enabled, so it can never fire; "
         "fix the guard or drop the transition [guard-never-true]",
         "d/variable 'state': no transition changes it (it keeps its initial value Deaf); make it a parameter of the "
         "model function or a constant, or add the transition that changes it [variable-never-changes]",

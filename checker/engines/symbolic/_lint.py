@@ -55,7 +55,7 @@ def run(system: System, *, timeout: float | None) -> tuple[LintWarning, ...]:
                 what = "its guard is never true" if t.on is None else \
                     f"its guard is never true while a sender of {t.on!r} is enabled"
                 out.append(LintWarning(code=Lint.GUARD_NEVER_TRUE, instance=name, transition=t.name, where=where,
-                                       what=what + "; it can never fire", fix="fix the guard or drop the transition"))
+                                       what=what + ", so it can never fire", fix="fix the guard or drop the transition"))
                 continue
             for var, value in t.updates:
                 k = system.slot_of(name, var)
