@@ -112,3 +112,41 @@ def test_fast_checks_a_second_edition_system_like_the_reference_or_says_it_canno
             fast.check(system)
         return
     assert_same(system)
+
+
+def _counter(n: int) -> System:
+    from statebound.checker import Instance, Int, Machine, Transition, Var, always, ref
+
+    x = Var("x", Int(0, n))
+    m = Machine(name="counter", variables=(x,), transitions=(Transition("inc", guard=x < n, updates={x: x + 1}),))
+    return System(name="counter", instances=(Instance("c", m),), properties=(always("small", ref("c", "x") <= n),),
+                  check_deadlock=False)
+
+
+def test_a_memory_limit_stops_the_search_with_inconclusive_never_holds() -> None:
+    report = fast.check(_counter(5000), budget=Budget(max_memory_mb=1))
+    o = report.outcome("small")
+    assert o.verdict.value == "inconclusive"
+    assert not report.coverage.complete
+    assert report.coverage.stopped == "memory limit (1 MB) reached"
+    assert o.message.startswith("not decided: memory limit (1 MB) reached after ")
+
+
+def test_auto_uses_the_fast_engine_where_it_applies_and_the_reference_elsewhere() -> None:
+    from statebound.checker import Enum, Instance, Machine, Transition, Var, always, is_in, ref
+
+    auto = fast.AutoEngine()
+    assert {o.engine for o in auto.check(_counter(3)).outcomes} == {"fast"}
+    s = Var("s", Enum("a", "b"))
+    m = Machine(name="m", variables=(s,), transitions=(
+        Transition("go", guard=s == "a", updates={s: "b"}, emit="e"),
+        Transition("relay", on="e", updates={s: "a"}, emit="f"),
+        Transition("end", on="f", updates={s: "b"}),
+    ))
+    system = System(name="waves", instances=(Instance("x", m), Instance("y", m)),
+                    properties=(always("known", is_in(ref("x", "s"), "a", "b")),))
+    why = fast.unsupported(system)
+    assert why is not None and "cascade in waves" in why
+    assert {o.engine for o in auto.check(system).outcomes} == {"explicit"}
+    with pytest.raises(InputError, match="--engine fast cannot check waves: .*; use --engine explicit"):
+        fast.check(system)

@@ -49,6 +49,7 @@ class Act:
     label: int = -1  # a plain action's label id
     radix: list[int] = field(default_factory=list)  # label code weight of each receiving instance
     codes: dict[int, int] = field(default_factory=dict)  # broadcast label code -> label number
+    dense: npt.NDArray[np.int32] | None = None  # the same as an array, when the codes are few
 
 
 class Labels:
@@ -136,6 +137,8 @@ class Stepper:
                         weight *= len(group) + 1
                         if weight >= 1 << 62:
                             raise Unsupported(f"the broadcast {t.emit!r} has too many receiver combinations to number")
+                    if weight <= 1 << 16:
+                        act.dense = np.full(weight, -1, dtype=np.int32)
                 self.acts.append(act)
         self.instance_names = [inst.name for inst in system.instances]
 
@@ -233,10 +236,18 @@ class Stepper:
                 words[sel] = part
             code += (chosen + 1) * act.radix[j]
             choice.append(chosen)
-        # few distinct codes: np.unique hashes them quickly (its sorting variants cost far more here)
-        uniq = np.unique(code)
-        ids = np.array([self._label(act, int(u)) for u in uniq], dtype=np.int32)
-        labels = ids[np.searchsorted(uniq, code)] if len(uniq) > 1 else np.full(len(code), ids[0], dtype=np.int32)
+        if act.dense is not None:  # a small code space: label numbers by lookup, new codes interned
+            labels = act.dense[code]
+            missing = labels < 0
+            if missing.any():
+                for u in np.unique(code[missing]):
+                    act.dense[int(u)] = self._label(act, int(u))
+                labels = act.dense[code]
+        else:
+            # few distinct codes: np.unique hashes them quickly (its sorting variants cost far more)
+            uniq = np.unique(code)
+            ids = np.array([self._label(act, int(u)) for u in uniq], dtype=np.int32)
+            labels = ids[np.searchsorted(uniq, code)] if len(uniq) > 1 else np.full(len(code), ids[0], dtype=np.int32)
         parents = idx[rep]
         local = run[parents] + combo
         run[idx] += tot

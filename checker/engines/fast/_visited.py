@@ -138,6 +138,7 @@ class Visited:
 
 
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
+_MARK = np.uint64(1 << 63)
 
 
 class KeyTable:
@@ -208,19 +209,20 @@ class KeyTable:
             occ = table[sp]
             empty = occ == _EMPTY
             if empty.any():
-                es, ek = sp[empty], kp[empty]
-                table[es[::-1]] = ek[::-1]  # the earliest candidate writes last, and wins
-                if ids is not None:
-                    ids[es[::-1]] = (pend[empty][::-1] + n).astype(np.int32)
+                # claim in two writes: first each claimer's number with the top bit set (never a
+                # state), the earliest claimer writing last and so winning; then the winners' states
+                es, ei = sp[empty], pend[empty]
+                marks = ei.astype(np.uint64) | _MARK
+                table[es[::-1]] = marks[::-1]
+                won = table[es] == marks
+                ws, wi = es[won], ei[won]
+                table[ws] = kp[empty][won]
+                first[wi] = True
+                if ids is not None and placed is not None:
+                    ids[ws] = (wi + n).astype(np.int32)
+                    placed[wi] = ws
                 occ[empty] = table[es]
             same = occ == kp
-            claimed = empty & same
-            if claimed.any():
-                ci, cs = pend[claimed], sp[claimed]
-                _, at = np.unique(cs, return_index=True)  # the first claimer of each slot
-                first[ci[at]] = True
-                if placed is not None:
-                    placed[ci[at]] = cs[at]
             if res is not None and ids is not None:
                 res[pend[same]] = ids[sp[same]]
             keep = ~same
