@@ -44,6 +44,7 @@ from .checker.output import (
 )
 from .checker.result import ExitCode, Report, Trace, Verdict
 from .cli_options import ci_options, complete_target, finish_ci, is_completing
+from .simulate_cmd import emit_pytest_option, simulate_cmd
 
 __all__ = ["main"]
 
@@ -308,6 +309,7 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--no-out", is_flag=True, help="Write no files.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace (issue 15).")
+@emit_pytest_option
 @ci_options
 @_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
@@ -605,6 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 from .trace_cmd import trace_cmd as _trace_cmd  # noqa: E402 - it uses this module's helpers when it runs
 
 cli.add_command(_trace_cmd)
+cli.add_command(simulate_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

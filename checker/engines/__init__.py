@@ -19,6 +19,7 @@ __all__ = ["Budget", "Engine", "Progress", "ENGINES", "engine"]
 #: engine name -> "module:attribute" of a zero-argument factory, imported on first use
 ENGINES: dict[str, str] = {
     "explicit": "statebound.checker.engines.reference:ReferenceEngine",
+    "random": "statebound.checker.engines.random:RandomEngine",
     "fast": "statebound.checker.engines.fast:FastEngine",
     "bmc": "statebound.checker.engines.symbolic:BmcEngine",
     "induction": "statebound.checker.engines.symbolic:InductionEngine",
