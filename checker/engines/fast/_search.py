@@ -249,8 +249,9 @@ class Search:
         grow = (self.states.growth_bytes(candidates) + self.parent.growth_bytes(candidates)
                 + (self.targets.growth_bytes(candidates) + self.labels.growth_bytes(candidates) if self.keep_edges else 0))
         v = self.visited
-        if self.states.n + candidates > v.size * v.MAX_LOAD:
-            grow += int((self.states.n + candidates) / v.MAX_LOAD * v.GROWTH) * (v.nbytes // v.size)
+        new = candidates if isinstance(v, Visited) else candidates // 4  # most candidates are old states
+        if self.states.n + new > v.size * v.MAX_LOAD:
+            grow += int((self.states.n + new) / v.MAX_LOAD * v.GROWTH) * (v.nbytes // v.size)
         return rss + batch + grow > self.memory_limit
 
     def _beyond(self, p: int, q: int, b: Batch, max_depth: int | None) -> bool:

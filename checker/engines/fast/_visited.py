@@ -146,12 +146,14 @@ class KeyTable:
     themselves (all ones: empty), so a probe compares without reading the state array, and a
     parallel table of state numbers is kept only when steps are (for their targets).
 
-    Measured on the candidates of MODEL.md N=6 (16.5 M lookups, 1 M states): 1.8 s against 4.2 s
-    for :class:`Visited` and 3.7 s for sorting (``benchmarks/README.md``).
+    ``python -m benchmarks.visited`` compares it with :class:`Visited` and with sorting
+    (``benchmarks/README.md``).
     """
 
-    MAX_LOAD = 0.5
+    MAX_LOAD = 0.6
     GROWTH = 1.5
+    #: a batch never fills the table beyond this (linear probing slows down past it)
+    FILL = 0.75
 
     def __init__(self, *, need_ids: bool) -> None:
         self.size = 1 << 12
@@ -166,8 +168,7 @@ class KeyTable:
         return ((h >> np.uint64(32)) * np.uint64(self.size) >> np.uint64(32)).astype(np.int64)
 
     def reserve(self, stored: Words, n: int, more: int) -> None:
-        if n + more <= self.size * self.MAX_LOAD:
-            return
+        """Grow the table to hold *n* + *more* states at :data:`MAX_LOAD` / :data:`GROWTH`."""
         used = self.keys != _EMPTY
         old = self.keys[used]
         old_ids = self.ids[used] if self.ids is not None else None
@@ -194,9 +195,35 @@ class KeyTable:
                 slot[slot == self.size] = 0
 
     def insert(self, keys: Words, stored: Words, n: int) -> tuple[Ints | None, npt.NDArray[np.bool_]]:
-        """As :meth:`Visited.insert`; the numbers are None unless the table keeps them."""
+        """As :meth:`Visited.insert`; the numbers are None unless the table keeps them.
+
+        The table is sized for the states, not for the candidates (most of which are states seen
+        before): a batch is inserted in pieces that cannot fill it beyond :data:`FILL`, and it
+        grows when the states fill more than :data:`MAX_LOAD` of it.
+        """
         m = len(keys)
-        self.reserve(stored, n, m)
+        firsts: list[npt.NDArray[np.bool_]] = []
+        numbers: list[Ints] = []
+        lo = 0
+        while lo < m:
+            want = min(m - lo, 1 << 16)
+            if n > self.size * self.MAX_LOAD or int(self.size * self.FILL) - n < want:
+                self.reserve(stored, n, want)
+            hi = min(m, lo + int(self.size * self.FILL) - n)
+            got, first = self._insert(keys[lo:hi], n)
+            firsts.append(first)
+            if got is not None:
+                numbers.append(got)
+            n += int(first.sum())
+            lo = hi
+        first_all = np.concatenate(firsts) if len(firsts) != 1 else firsts[0]
+        if self.ids is None:
+            return None, first_all if firsts else np.zeros(0, dtype=bool)
+        return (np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)), \
+            (first_all if firsts else np.zeros(0, dtype=bool))
+
+    def _insert(self, keys: Words, n: int) -> tuple[Ints | None, npt.NDArray[np.bool_]]:
+        m = len(keys)
         table, ids, size = self.keys, self.ids, self.size
         k = keys[:, 0]
         sp = self._slots(hashes(keys))
