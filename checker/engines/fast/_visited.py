@@ -216,11 +216,12 @@ class KeyTable:
                 numbers.append(got)
             n += int(first.sum())
             lo = hi
-        first_all = np.concatenate(firsts) if len(firsts) != 1 else firsts[0]
+        if not firsts:
+            return (None if self.ids is None else np.zeros(0, dtype=np.int64)), np.zeros(0, dtype=bool)
+        first_all = firsts[0] if len(firsts) == 1 else np.concatenate(firsts)
         if self.ids is None:
-            return None, first_all if firsts else np.zeros(0, dtype=bool)
-        return (np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)), \
-            (first_all if firsts else np.zeros(0, dtype=bool))
+            return None, first_all
+        return (numbers[0] if len(numbers) == 1 else np.concatenate(numbers)), first_all
 
     def _insert(self, keys: Words, n: int) -> tuple[Ints | None, npt.NDArray[np.bool_]]:
         m = len(keys)
