@@ -47,14 +47,22 @@ from .machine import Machine as Machine
 from .machine import System as System
 from .machine import Transition as Transition
 from .property import Always as Always
+from .property import Eventually as Eventually
+from .property import EventuallyAlways as EventuallyAlways
+from .property import InfinitelyOften as InfinitelyOften
 from .property import LeadsTo as LeadsTo
 from .property import NeverAfter as NeverAfter
+from .property import OnEveryStep as OnEveryStep
 from .property import OnStep as OnStep
 from .property import Property as Property
 from .property import Sometimes as Sometimes
 from .property import always as always
+from .property import eventually as eventually
+from .property import eventually_always as eventually_always
+from .property import infinitely_often as infinitely_often
 from .property import leads_to as leads_to
 from .property import never_after as never_after
+from .property import on_every_step as on_every_step
 from .property import on_step as on_step
 from .property import sometimes as sometimes
 from .result import DEADLOCK as DEADLOCK
@@ -79,4 +87,7 @@ __all__ = [
     "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
     # the language, second edition (issue 9)
     "Fairness", "Array", "Family", "SELF", "exists", "forall", "max_of", "min_of", "shared",
+    # temporal properties (issue 9)
+    "Eventually", "EventuallyAlways", "InfinitelyOften", "OnEveryStep", "eventually", "eventually_always",
+    "infinitely_often", "on_every_step",
 ]

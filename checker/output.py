@@ -8,7 +8,18 @@ from typing import Any
 
 from .expr import Ref, refs_of, to_text
 from .machine import System
-from .property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
+from .property import (
+    Always,
+    Eventually,
+    EventuallyAlways,
+    InfinitelyOften,
+    LeadsTo,
+    NeverAfter,
+    OnEveryStep,
+    OnStep,
+    Property,
+    Sometimes,
+)
 from .result import Outcome, Report, Side, Trace, Verdict, show_value
 
 __all__ = [
@@ -208,6 +219,10 @@ def _prop_refs(p: Property | None) -> list[Ref]:
         exprs = [p.before, p.after]
     elif isinstance(p, LeadsTo):
         exprs = [p.p, p.q]
+    elif isinstance(p, (InfinitelyOften, EventuallyAlways, Eventually)):
+        exprs = [p.expr]
+    elif isinstance(p, OnEveryStep):
+        exprs = [p.after]
     elif isinstance(p, NeverAfter) and not isinstance(p.until, frozenset):
         exprs = [p.until]
     return [r for e in exprs for r in refs_of(e)]
@@ -231,6 +246,16 @@ def property_text(p: Property) -> str:
         scope = " (per instance)" if p.per_instance else ""
         text = f"after {'/'.join(sorted(p.trigger))}, no {'/'.join(sorted(p.forbidden))}"
         return text + (f" until {until}" if until else "") + scope
+    if isinstance(p, InfinitelyOften):
+        return f"infinitely often {to_text(p.expr)}"
+    if isinstance(p, EventuallyAlways):
+        return f"eventually always {to_text(p.expr)}"
+    if isinstance(p, Eventually):
+        return f"eventually {to_text(p.expr)}"
+    if isinstance(p, OnEveryStep):
+        exempt = ("that changes something" if p.unless_unchanged is None
+                  else "that changes " + ", ".join(to_text(e) for e in p.unless_unchanged))
+        return f"every step {exempt} ends where {to_text(p.after)}"
     return f"{to_text(p.p)} leads to {to_text(p.q)}"
 
 

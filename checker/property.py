@@ -23,11 +23,19 @@ __all__ = [
     "OnStep",
     "NeverAfter",
     "LeadsTo",
+    "InfinitelyOften",
+    "EventuallyAlways",
+    "Eventually",
+    "OnEveryStep",
     "always",
     "sometimes",
     "on_step",
     "never_after",
     "leads_to",
+    "infinitely_often",
+    "eventually_always",
+    "eventually",
+    "on_every_step",
 ]
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -176,9 +184,11 @@ class NeverAfter:
 class LeadsTo:
     """Every fair execution that reaches a ``p`` state later reaches a ``q`` state.
 
-    Fairness comes from transitions marked ``fair="weak"`` or ``"strong"``; an execution may
-    stop (stutter forever) in a state where no fair transition is enabled, so an environment
-    that can go quiet never makes a liveness property pass vacuously.
+    Fairness comes from transitions marked ``fair="weak"`` or ``"strong"`` and from the groups of
+    ``System(fairness=...)``; a step that changes nothing neither takes nor enables them (TLA+'s
+    ``WF_vars``/``SF_vars``). An execution may stop (stutter forever) in a state where nothing
+    fair is enabled, so an environment that can go quiet never makes a liveness property pass
+    vacuously.
     """
 
     name: str
@@ -192,7 +202,87 @@ class LeadsTo:
         yield from _bool_problems(self, "q", self.q, system, None)
 
 
-Property: TypeAlias = Always | Sometimes | OnStep | NeverAfter | LeadsTo
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InfinitelyOften:
+    """Every fair execution satisfies ``expr`` infinitely often (TLA+'s ``[]<>expr``; issue 9).
+
+    An execution that stops (stutters for ever, where nothing fair is enabled) satisfies it when
+    it stops in an ``expr`` state. Equivalent to ``leads_to(TRUE, expr)``.
+    """
+
+    name: str
+    expr: Expr
+    kind: str = "infinitely-often"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "expression", self.expr, system, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventuallyAlways:
+    """Every fair execution reaches a point from which ``expr`` holds for ever (TLA+'s
+    ``<>[]expr``; issue 9): no fair execution leaves ``expr`` infinitely often."""
+
+    name: str
+    expr: Expr
+    kind: str = "eventually-always"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "expression", self.expr, system, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Eventually:
+    """Every fair execution from an initial state reaches an ``expr`` state (TLA+'s ``<>expr``
+    as a property of the specification; issue 9)."""
+
+    name: str
+    expr: Expr
+    kind: str = "eventually"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "expression", self.expr, system, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnEveryStep:
+    """Every step satisfies ``after`` or leaves ``unless_unchanged`` as it was (TLA+'s
+    ``[][A]_v``; issue 9), whatever transition it fires: no tags needed.
+
+    ``after`` reads the state after the step, and ``prev(x)`` the state before it;
+    ``unless_unchanged`` is TLA+'s subscript ``v`` (``None``: every variable, so only a step that
+    changes nothing is exempt). Variables are named with ``ref(...)``: no instance is *self* here.
+    """
+
+    name: str
+    after: Expr
+    unless_unchanged: tuple[Expr, ...] | None = None
+    kind: str = "every-step"
+
+    def problems(self, system: System) -> Iterator[Problem]:
+        yield from _name_problems(self.name)
+        yield from _bool_problems(self, "after", self.after, system, None)
+        where = f"property {self.name!r} unless_unchanged"
+        if self.unless_unchanged == ():
+            yield Problem(where=where, what="names no variable, so every step would be exempt",
+                          fix="name the variables (TLA+'s v in [][A]_v), or leave it out to exempt only steps "
+                          "that change nothing")
+        for e in self.unless_unchanged or ():
+            if uses_prev(e):
+                yield Problem(where=where, what=f"{e} uses prev()", fix="name the variables themselves: v, not prev(v)")
+                continue
+            try:
+                system.type_of(e, None)
+            except TypeProblem as err:
+                yield Problem(where=where, what=err.what, fix=err.fix)
+
+
+Property: TypeAlias = (
+    Always | Sometimes | OnStep | NeverAfter | LeadsTo | InfinitelyOften | EventuallyAlways | Eventually | OnEveryStep
+)
 
 
 def always(name: str, expr: Operand) -> Always:
@@ -236,6 +326,58 @@ def never_after(
 def leads_to(name: str, p: Operand, q: Operand) -> LeadsTo:
     """Liveness: from every reachable *p* state, every fair execution reaches *q*."""
     return LeadsTo(name=name, p=lit(p), q=lit(q))
+
+
+def infinitely_often(name: str, expr: Operand) -> InfinitelyOften:
+    """Liveness: every fair execution satisfies *expr* infinitely often (``[]<>expr``).
+
+    Examples
+    --------
+    >>> from statebound import ref
+    >>> infinitely_often("keeps-polling", ref("poller", "state") == "Polling").kind
+    'infinitely-often'
+    """
+    return InfinitelyOften(name=name, expr=lit(expr))
+
+
+def eventually_always(name: str, expr: Operand) -> EventuallyAlways:
+    """Liveness: every fair execution ends up satisfying *expr* for ever (``<>[]expr``).
+
+    Examples
+    --------
+    >>> from statebound import ref
+    >>> eventually_always("settles", ref("client", "state") == "Stopped").kind
+    'eventually-always'
+    """
+    return EventuallyAlways(name=name, expr=lit(expr))
+
+
+def eventually(name: str, expr: Operand) -> Eventually:
+    """Liveness: every fair execution from an initial state reaches *expr* (``<>expr``).
+
+    Examples
+    --------
+    >>> from statebound import ref
+    >>> eventually("terminates", ref("job", "state") == "Done").kind
+    'eventually'
+    """
+    return Eventually(name=name, expr=lit(expr))
+
+
+def on_every_step(name: str, after: Operand, *, unless_unchanged: Iterable[Operand] | None = None) -> OnEveryStep:
+    """A step rule over every step (``[][after]_v``): each step satisfies *after* (``prev(x)``
+    reads the state before it) unless it leaves *unless_unchanged* (``v``; by default every
+    variable) as it was.
+
+    Examples
+    --------
+    >>> from statebound import prev, ref
+    >>> n = ref("counter", "n")
+    >>> on_every_step("never-decreases", n >= prev(n)).kind
+    'every-step'
+    """
+    subscript = None if unless_unchanged is None else tuple(lit(e) for e in unless_unchanged)
+    return OnEveryStep(name=name, after=lit(after), unless_unchanged=subscript)
 
 
 def antecedent(expr: Expr) -> Expr | None:

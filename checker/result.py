@@ -34,6 +34,11 @@ class Kind(StrEnum):
     NEVER_AFTER = "never-after"
     LEADS_TO = "leads-to"
     DEADLOCK = "deadlock"
+    # temporal properties (issue 9)
+    INFINITELY_OFTEN = "infinitely-often"
+    EVENTUALLY_ALWAYS = "eventually-always"
+    EVENTUALLY = "eventually"
+    EVERY_STEP = "every-step"
 
 
 class Side(StrEnum):

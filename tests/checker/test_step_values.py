@@ -68,6 +68,9 @@ def test_the_public_api_is_pinned() -> None:
         "leads_to", "never_after", "on_step", "prev", "ref", "sometimes", "to_text", "unchanged",
         # the language, second edition (issue 9)
         "Fairness", "Array", "Family", "SELF", "exists", "forall", "max_of", "min_of", "shared",
+        # temporal properties (issue 9)
+        "Eventually", "EventuallyAlways", "InfinitelyOften", "OnEveryStep", "eventually", "eventually_always",
+        "infinitely_often", "on_every_step",
     ])
     for name in checker.__all__:
         assert hasattr(checker, name), name

@@ -1,14 +1,16 @@
 """The reference engine: explicit-state breadth-first exploration with shortest counterexamples.
 
 ``holds`` here means that every reachable state and every step of the model was examined (for
-``leads-to``: every fair execution, by an analysis of the whole state graph). When a budget stops
+``leads-to`` and the temporal properties of issue 9: every fair execution, by an analysis of the
+whole state graph). When a budget stops
 the search first, what it has not decided is ``inconclusive`` with the coverage reached: an
 invariant or step rule violated within the part explored is still ``violated`` (its trace is
 real), and a ``sometimes`` whose witness was found still ``holds``; nothing else ``holds``.
 
 This engine is the oracle the others are tested against, so it stays simple: one budgeted search
 (:mod:`.search`) and the analyses built on it, state properties and step rules (:mod:`.safety`),
-the ``never_after`` observer product (:mod:`.observer`) and liveness (:mod:`.liveness`). Its
+the ``never_after`` observer product (:mod:`.observer`), liveness (:mod:`.liveness`), the
+temporal properties built on it (:mod:`.temporal`) and ``on_every_step`` (:mod:`.every_step`). Its
 speed comes from compiling every expression once (:mod:`statebound.checker._compile`).
 """
 
@@ -21,14 +23,16 @@ from dataclasses import replace
 from ..._compile import compile_system
 from ...errors import InputError, suggest
 from ...machine import System
-from ...property import LeadsTo, NeverAfter, Property
+from ...property import LeadsTo, NeverAfter, OnEveryStep, Property
 from ...result import DEADLOCK, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from .common import ENGINE, outcome
+from .every_step import EveryStep
 from .explore import Exploration, explore, run_exploration
 from .liveness import check_leads_to
 from .observer import check_never_after
 from .safety import Watch, deadlock_outcome, safety_outcome
+from .temporal import TEMPORAL, check_temporal
 
 __all__ = ["ENGINE", "Exploration", "ReferenceEngine", "check", "explore"]
 
@@ -73,19 +77,25 @@ def check(
     want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
     c = compile_system(system)
     w = Watch.of(c, props, check_deadlock=want_deadlock)
-    need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
+    steps = EveryStep.of(c, props)  # on_every_step rules (issue 9)
+    need_edges = any(isinstance(p, (LeadsTo, NeverAfter, *TEMPORAL)) for p in props)
     ex = run_exploration(c, budget=budget, keep_edges=need_edges, progress=progress, deadline=deadline,
-                         on_new=w.on_new if (w.invariants or w.witnesses) else None, visit=w.visit)
+                         on_new=w.on_new if (w.invariants or w.witnesses) else None,
+                         visit=steps.chain(w.visit) if steps.rules else w.visit)
     cov = ex.coverage()
     outcomes: list[Outcome] = []
     for k, p in enumerate(props):
-        if isinstance(p, (NeverAfter, LeadsTo)) and deadline is not None and time.perf_counter() >= deadline:
+        if isinstance(p, (NeverAfter, LeadsTo, *TEMPORAL)) and deadline is not None and time.perf_counter() >= deadline:
             outcomes.append(outcome(p, Verdict.INCONCLUSIVE, replace(cov, complete=False, stopped=_timeout(budget)), None,
                                     f"not decided: {_timeout(budget)} before it was checked"))
         elif isinstance(p, NeverAfter):
             outcomes.append(check_never_after(c, p, budget, deadline, ex))
         elif isinstance(p, LeadsTo):
             outcomes.append(check_leads_to(ex, p, cov, deadline))
+        elif isinstance(p, TEMPORAL):
+            outcomes.append(check_temporal(ex, p, cov, deadline))
+        elif isinstance(p, OnEveryStep):
+            outcomes.append(steps.outcome(ex, k, p, cov))
         else:
             outcomes.append(safety_outcome(ex, w, k, p, cov))
     if want_deadlock:

@@ -3,18 +3,26 @@
 A counterexample is a fair execution that reaches a p-state and then never a q-state. It ends in a
 *fair end* of the graph restricted to not-q states: either a state where nothing fair is enabled
 (the execution may stop there) or a strongly connected set of states in which a cycle can meet
-every fairness obligation (weak: a transition enabled in every state of the cycle is taken on it;
-strong: a transition enabled anywhere on it is taken on it). The property fails when some
-reachable p-state can reach a fair end inside not-q; the lasso shown is short, deterministic and
-valid, built from the BFS prefix to that p-state.
+every fairness obligation (weak: an obligation enabled in every state of the cycle is taken on
+it; strong: one enabled anywhere on it is taken on it). The property fails when some reachable
+p-state can reach a fair end inside not-q; the lasso shown is short, deterministic and valid,
+built from the BFS prefix to that p-state.
+
+Fairness follows TLA+'s ``WF_vars(A)`` and ``SF_vars(A)`` (issue 9): a step that leaves the state
+unchanged neither takes nor enables a fair transition. A transition is enabled in a state when one
+of its steps from there changes something, and taken by a step that changes something; a
+transition that can only stutter somewhere imposes nothing there. An *obligation* is a
+transition's own ``fair=`` or a group of ``System(fairness=...)``: a group is enabled when one of
+its transitions is, and taken when one of them is, so splitting an action into transitions does
+not change fairness.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..._compile import Compiled, Label, State
@@ -25,13 +33,38 @@ from .common import outcome, when
 from .explore import Exploration
 from .search import bfs_path
 
-__all__ = ["check_leads_to"]
+__all__ = ["check_leads_to", "Obligation", "obligations", "find_lasso", "OutOfTime"]
 
 Walk = list[tuple[Label, int]]  # [(label, state id), ...]
+#: (labels, states, loop, stops, prefix) of a lasso; see :meth:`_FairGraph.lasso`
+Lasso = tuple[list[Label], list[State], int, bool, int]
 
 
 class OutOfTime(Exception):
     """The deadline passed during the analysis."""
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """One fairness obligation: weak or strong fairness of a set of actions taken together
+    (a transition's ``fair=`` is a set of one; ``System(fairness=...)`` gives larger ones)."""
+
+    kind: str  # "weak" or "strong"
+    actions: frozenset[int]  # action indices (Compiled.actions)
+    name: str
+
+
+def obligations(c: Compiled) -> list[Obligation]:
+    """Every fairness obligation of the compiled system: each fair transition's own, then each
+    group of ``System(fairness=...)`` (its names were checked when the system was built)."""
+    out = [Obligation(str(a.transition.fair), frozenset({a.index}), a.label)
+           for a in c.actions if a.transition.fair is not None]
+    index = {(a.inst.name, a.transition.name): a.index for a in c.actions}
+    for k, group in enumerate(c.system.fairness):
+        actions = frozenset(index[pair] for pair in group.transitions if pair in index)
+        if actions:
+            out.append(Obligation(group.kind, actions, group.name or f"fairness #{k}"))
+    return out
 
 
 def check_leads_to(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
@@ -50,19 +83,30 @@ def check_leads_to(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float |
                        f"not decided: {stopped}")
 
 
-def _decide(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
-    c = ex.compiled
-    g = _FairGraph(ex, c.expr_fn(p.q, None), deadline)
+def find_lasso(ex: Exploration, pv: list[bool], q_fn: Callable[[State], bool],
+               deadline: float | None) -> Lasso | None:
+    """A short fair lasso that passes a state where *pv* is true and from there never meets
+    *q_fn*, or None when there is none (the core of ``leads_to`` and of the temporal properties
+    built on it)."""
+    g = _FairGraph(ex, q_fn, deadline)
     ends = g.fair_ends()
     bad = g.reaching(ends)
-    p_fn = c.expr_fn(p.p, None)
-    pv = [p_fn(s) for s in ex.states]  # p in each state, evaluated once
     start = next((sid for sid in range(len(ex)) if sid in bad and pv[sid]), None)
-    cov = replace(cov, seconds=cov.seconds + time.perf_counter() - started, complete=True, stopped=None)
     if start is None:
+        return None
+    return g.lasso(start, pv, ends)
+
+
+def _decide(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
+    c = ex.compiled
+    p_fn = c.expr_fn(p.p, None)
+    pv = [bool(p_fn(s)) for s in ex.states]  # p in each state, evaluated once
+    found = find_lasso(ex, pv, c.expr_fn(p.q, None), deadline)
+    cov = replace(cov, seconds=cov.seconds + time.perf_counter() - started, complete=True, stopped=None)
+    if found is None:
         warnings = [] if any(pv) else [f"holds vacuously: no reachable state satisfies {to_text(p.p)}"]
         return outcome(p, Verdict.HOLDS, cov, None, "", warnings)
-    labels, states, loop, stops, prefix = g.lasso(start, pv, ends)
+    labels, states, loop, stops, prefix = found
     tr = c.trace(states, labels, loop=loop)
     if stops:
         return outcome(p, Verdict.VIOLATED, cov, tr,
@@ -74,12 +118,22 @@ def _decide(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None, 
 
 
 def _disabled(enabled: Callable[[int], frozenset[int]], a: int) -> Callable[[int], bool]:
-    """A goal: a state where transition *a* is not enabled."""
+    """A goal: a state where obligation *a* is not enabled."""
     return lambda n: a not in enabled(n)
 
 
 class _FairGraph:
-    """The explored graph restricted to not-q states, with the fairness of each state."""
+    """The explored graph restricted to not-q states, with the fairness of each state.
+
+    Steps that change nothing (self-loops) are left out of the graph: under TLA+'s fairness they
+    neither take nor enable anything, and staying in one state forever is stopping there, which
+    is fair exactly when nothing fair is enabled in it.
+    """
+
+    #: action index -> the obligations it belongs to. None in a subclass that keeps one obligation
+    #: per fair action and counts every step as taking it (the fast engine's arrays, issue 13,
+    #: which build lassos with :meth:`lasso` and :meth:`fair_cycle`)
+    member_of: Mapping[int, tuple[int, ...]] | None = None
 
     def __init__(self, ex: Exploration, q_fn: Callable[[State], bool], deadline: float | None) -> None:
         import networkx as nx  # imported only when liveness is checked
@@ -93,8 +147,14 @@ class _FairGraph:
         assert edges is not None
         self.edges = edges
         self.nq = [not q_fn(s) for s in ex.states]
-        self.fair_actions = [a.index for a in c.actions if a.transition.fair is not None]
-        self.strong = {a.index for a in c.actions if a.transition.fair == "strong"}
+        self.obligations = obligations(c)
+        self.strong = {k for k, o in enumerate(self.obligations) if o.kind == "strong"}
+        member: dict[int, list[int]] = {}
+        for k, o in enumerate(self.obligations):
+            for a in sorted(o.actions):
+                member.setdefault(a, []).append(k)
+        self.member_of = {a: tuple(ks) for a, ks in member.items()}
+        self.fair_actions = sorted(member)
         self._enabled: dict[int, frozenset[int]] = {}
         g = nx.DiGraph()
         for sid in range(len(ex)):
@@ -103,7 +163,7 @@ class _FairGraph:
             if self.nq[sid]:
                 g.add_node(sid)
                 for _label, tid in edges[sid]:
-                    if self.nq[tid]:
+                    if self.nq[tid] and tid != sid:
                         g.add_edge(sid, tid)
         self.g = g
 
@@ -115,46 +175,65 @@ class _FairGraph:
     def sender(label: Label) -> int:
         return label if isinstance(label, int) else label[0]
 
+    def takes(self, label: Label, src: int, tgt: int) -> tuple[int, ...]:
+        """The obligations the step *label* from *src* to *tgt* takes: none when it changes nothing."""
+        a = self.sender(label)
+        if self.member_of is None:
+            return (a,)
+        return () if src == tgt else self.member_of.get(a, ())
+
     def enabled(self, sid: int) -> frozenset[int]:
-        """The fair transitions (action indices) enabled in state *sid*."""
+        """The obligations enabled in state *sid*: those with a step from it that changes something.
+
+        A state outside ``System(constraint=...)`` was not expanded, so its steps are unknown:
+        there an obligation counts as enabled when one of its transitions' guards holds (as TLC
+        evaluates ``ENABLED`` on a state whatever its constraint)."""
         got = self._enabled.get(sid)
         if got is None:
+            member_of = self.member_of or {}
             s = self.ex.states[sid]
-            guards = self.c.guards
-            got = self._enabled[sid] = frozenset(a for a in self.fair_actions if guards[a](s))
+            if self.c.in_constraint is not None and not self.c.expands(s):
+                guards = self.c.guards
+                got = frozenset(k for a in self.fair_actions if guards[a](s) for k in member_of[a])
+            else:
+                got = frozenset(k for label, tid in self.edges[sid] if tid != sid
+                                for k in member_of.get(self.sender(label), ()))
+            self._enabled[sid] = got
         return got
 
     def taken_in(self, nodes: set[int]) -> dict[int, tuple[int, int]]:
-        """For each action taken on a step inside *nodes*: one such step (source, target)."""
+        """For each obligation taken on a step inside *nodes*: one such step (source, target)."""
         taken: dict[int, tuple[int, int]] = {}
         for sid in sorted(nodes):
             for label, tid in self.edges[sid]:
-                if tid in nodes:
-                    taken.setdefault(self.sender(label), (sid, tid))
+                if tid in nodes and tid != sid:
+                    for k in self.takes(label, sid, tid):
+                        taken.setdefault(k, (sid, tid))
         return taken
 
-    def fair_core(self, nodes: set[int]) -> set[int] | None:
-        """A subset of the strongly connected *nodes* where a fair cycle exists, or None."""
+    def fair_core(self, nodes: set[int], accepting: Callable[[int], bool] | None = None) -> set[int] | None:
+        """A subset of the strongly connected *nodes* where a fair cycle exists (through an
+        *accepting* state, when given), or None."""
         self.tick()
-        if len(nodes) == 1:
-            (only,) = nodes
-            if not self.g.has_edge(only, only):
-                return None
+        if len(nodes) < 2:
+            return None  # one state: staying in it forever is stopping there (see fair_ends)
         taken = self.taken_in(nodes)
         everywhere = frozenset.intersection(*(self.enabled(n) for n in nodes))
         somewhere = frozenset().union(*(self.enabled(n) for n in nodes))
         unfair_strong = {a for a in somewhere & self.strong if a not in taken}
         if unfair_strong:
-            # a strongly fair transition enabled here is never taken here: drop the states that
+            # a strongly fair obligation enabled here is never taken here: drop the states that
             # enable it and look for a fair core in what is left
             rest = {n for n in nodes if not (self.enabled(n) & unfair_strong)}
             for comp in sorted(self.nx.strongly_connected_components(self.g.subgraph(rest)), key=min):
-                core = self.fair_core(set(comp))
+                core = self.fair_core(set(comp), accepting)
                 if core is not None:
                     return core
             return None
         if any(a not in taken for a in everywhere):
             return None
+        if accepting is not None and not any(accepting(n) for n in nodes):
+            return None  # fair, but no subset of it meets an accepting state either
         return nodes
 
     def fair_ends(self) -> dict[int, set[int] | None]:
@@ -185,8 +264,7 @@ class _FairGraph:
         """The not-q states that can reach a fair end inside not-q."""
         return set(self.backward(sorted(ends))[0])
 
-    def lasso(self, start: int, pv: list[bool],
-              ends: dict[int, set[int] | None]) -> tuple[list[Label], list[State], int, bool, int]:
+    def lasso(self, start: int, pv: list[bool], ends: dict[int, set[int] | None]) -> Lasso:
         """(labels, states, loop, stops, prefix) of a short lasso through a p-state: ``stops`` when it
         ends by stopping, ``prefix`` the number of steps to the p-state."""
         ex, edges, nq = self.ex, self.edges, self.nq
@@ -269,20 +347,20 @@ class _FairGraph:
     def fair_cycle(self, entry: int, core: set[int], taken: dict[int, tuple[int, int]]) -> Walk:
         """A short cycle through *entry* inside *core* that meets every fairness obligation.
 
-        For each first step out of *entry*: take the shortest way back, then, while some fair
-        transition is starved on the cycle (weak: enabled in every state of it and never taken;
+        For each first step out of *entry*: take the shortest way back, then, while some
+        obligation is starved on the cycle (weak: enabled in every state of it and never taken;
         strong: enabled somewhere and never taken), splice in a detour from *entry* that takes it,
         or (weak only) passes through a state where it is disabled; drop steps that change nothing
         where fairness allows. The shortest result wins. *core* is a fair SCC, so every obligation
         can be met. Not guaranteed minimal, but short and deterministic.
         """
-        edges, enabled, sender, strong = self.edges, self.enabled, self.sender, self.strong
+        edges, enabled, takes, strong = self.edges, self.enabled, self.takes, self.strong
         inside = core.__contains__
         fair_actions = sorted(frozenset().union(*(enabled(n) for n in core)))
 
         def starved(cycle: Walk) -> int | None:
             on_cycle = [entry] + [t for _, t in cycle[:-1]]
-            took = {sender(lab) for lab, _ in cycle}
+            took = {a for (lab, t), s in zip(cycle, on_cycle, strict=True) for a in takes(lab, s, t)}
             for a in fair_actions:
                 if a in took:
                     continue
@@ -304,9 +382,9 @@ class _FairGraph:
                     return cycle
                 detour: Walk
                 if a in taken:
-                    src = taken[a][0]
+                    src, tgt = taken[a]
                     detour = bfs_path(edges, entry, src.__eq__, inside) or []
-                    detour.append(next((lab, t) for lab, t in edges[src] if sender(lab) == a and t in core))
+                    detour.append(next((lab, t) for lab, t in edges[src] if t == tgt and a in takes(lab, src, t)))
                 else:  # weak, and disabled somewhere in the core: pass through such a state
                     detour = bfs_path(edges, entry, _disabled(enabled, a), inside) or []
                 at = detour[-1][1] if detour else entry
@@ -322,3 +400,4 @@ class _FairGraph:
         if best is None:
             raise AssertionError("a fair SCC without a fair cycle through its entry")
         return best
+
