@@ -20,11 +20,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..._compile import compile_system
+from ..._compile import DeadlineReached, compile_system
 from ...errors import InputError, suggest
 from ...machine import System
 from ...property import LeadsTo, NeverAfter, OnEveryStep, Property
-from ...result import DEADLOCK, Outcome, Report, Verdict
+from ...result import DEADLOCK, Coverage, Kind, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from .common import ENGINE, outcome
 from .every_step import EveryStep
@@ -75,7 +75,10 @@ def check(
     deadline = started + budget.timeout if budget.timeout is not None else None
     props = select(system, properties)
     want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
-    c = compile_system(system)
+    try:
+        c = compile_system(system, deadline=deadline)
+    except DeadlineReached as stop:
+        return _out_of_time_compiling(system, props, want_deadlock, budget, stop, time.perf_counter() - started)
     w = Watch.of(c, props, check_deadlock=want_deadlock)
     steps = EveryStep.of(c, props)  # on_every_step rules (issue 9)
     need_edges = any(isinstance(p, (LeadsTo, NeverAfter, *TEMPORAL)) for p in props)
@@ -100,6 +103,18 @@ def check(
             outcomes.append(safety_outcome(ex, w, k, p, cov))
     if want_deadlock:
         outcomes.append(deadlock_outcome(ex, w, cov))
+    return Report(system=system.name, params=system.params, outcomes=tuple(outcomes), coverage=cov)
+
+
+def _out_of_time_compiling(system: System, props: list[Property], want_deadlock: bool, budget: Budget,
+                           stop: DeadlineReached, seconds: float) -> Report:
+    """Every property inconclusive: the timeout ran out while compiling, before exploring began."""
+    why = f"{_timeout(budget)} while compiling the model ({stop.done} of {stop.total} instances)"
+    cov = Coverage(seconds=seconds, complete=False, stopped=why)
+    outcomes = [outcome(p, Verdict.INCONCLUSIVE, cov, None, f"not decided: {why}") for p in props]
+    if want_deadlock:
+        outcomes.append(Outcome(property=DEADLOCK, kind=Kind.DEADLOCK, verdict=Verdict.INCONCLUSIVE, engine=ENGINE,
+                                coverage=cov, message=f"not decided: {why}"))
     return Report(system=system.name, params=system.params, outcomes=tuple(outcomes), coverage=cov)
 
 
