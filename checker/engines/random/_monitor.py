@@ -19,6 +19,7 @@ from ..._compile import Compiled, Label, OutOfDomain, State
 from ...property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
 from ...result import DEADLOCK, Breach, Kind, Side, Trace
 from ..reference.common import step_tags, when
+from ..reference.liveness import obligations
 from ..reference.observer import _Observer, _story
 
 __all__ = ["Finding", "Monitor", "Run", "sender"]
@@ -110,21 +111,14 @@ class Monitor:
                 self.observers.append((k, p, _Observer(c, p)))
             elif isinstance(p, LeadsTo):
                 self.leads.append((k, c.expr_fn(p.p, None), c.expr_fn(p.q, None)))
-        # fairness obligations (issue 9, TLA+'s WF_vars/SF_vars): each fair transition's own, then
-        # each group of System(fairness=...); a group is enabled or taken when one of its transitions is
-        self.obligations: list[str] = []
+        # fairness obligations (issue 9, TLA+'s WF_vars/SF_vars): each fair transition's own and each
+        # group of System(fairness=...), enabled or taken when one of its transitions is
+        obligations_ = obligations(c)
+        self.obligations: list[str] = [o.kind for o in obligations_]
         member_of: dict[int, list[int]] = {}
-        for a in c.actions:
-            if a.transition.fair is not None:
-                member_of.setdefault(a.index, []).append(len(self.obligations))
-                self.obligations.append(str(a.transition.fair))
-        index = {(a.inst.name, a.transition.name): a.index for a in c.actions}
-        for group in getattr(system, "fairness", ()):
-            members = sorted({index[pair] for pair in group.transitions if pair in index})
-            if members:
-                for m in members:
-                    member_of.setdefault(m, []).append(len(self.obligations))
-                self.obligations.append(str(group.kind))
+        for k, o in enumerate(obligations_):
+            for a in sorted(o.actions):
+                member_of.setdefault(a, []).append(k)
         self.member_of = {a: tuple(ks) for a, ks in member_of.items()}
         self._step_cache: dict[Label, list[tuple[int, OnStep, Callable[[State], bool], Callable[[State, State], bool]]]] = {}
 
