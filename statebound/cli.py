@@ -28,7 +28,7 @@ import click
 from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal, signals
 from ._outputs import MANIFEST, OutputDir
 from .checker import _compile
-from .checker.engines import Budget
+from .checker.engines import ENGINES, Budget, engine
 from .checker.engines.reference import check
 from .checker.errors import InputError, UserError
 from .checker.load import load_function, load_system, signature_params
@@ -154,14 +154,18 @@ def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None)
 
 
 def _run_check(run: _Run, system: System, *, deadline: float | None, max_states: int | None,
-               max_depth: int | None, props: Sequence[str] | None, progress: Any = None) -> Report:
+               max_depth: int | None, props: Sequence[str] | None, progress: Any = None,
+               engine_name: str = "explicit") -> Report:
     """The check, with what is left of the time. The engine stops itself at the deadline; the
     alarm, a little later, is a backstop for what does not look at the clock."""
     run.phase = CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
     budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left)
     backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
+    chosen = engine(engine_name) if engine_name != "explicit" else None  # imported only when asked for
     with model_code(backstop):
+        if chosen is not None:
+            return chosen.check(system, budget=budget, properties=list(props) if props else None, progress=progress)
         return check(system, budget=budget, properties=list(props) if props else None, progress=progress)
 
 
@@ -309,11 +313,15 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--no-out", is_flag=True, help="Write no files.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace (issue 15).")
+@click.option("--engine", "engine_name", type=click.Choice(sorted(ENGINES)), default="explicit", show_default=True,
+              help="Which engine decides: explicit (the reference), fast, bmc, induction, random, ... "
+                   "(docs/architecture.md).")
 @emit_pytest_option
 @ci_options
 @_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
-              html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
+              html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None,
+              engine_name: str = "explicit") -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples."""
     run = _state()
     ctx = click.get_current_context()
@@ -327,7 +335,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     progress = _Progress(sys.stderr.isatty() and fmt == "text")
     try:
         report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth,
-                            props=props, progress=progress)
+                            props=props, progress=progress, engine_name=engine_name)
     finally:
         progress.stop()
     run.report = report
