@@ -1,0 +1,45 @@
+"""check --engine: every registered engine answers through the same outputs; unknown names are bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from statebound.checker.engines import ENGINES
+from statebound.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lamps.py"
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    code = main(["check", f"{FIXTURES}:lamps", "--no-out", "--format", "json", *args])
+    out, _ = capsys.readouterr()
+    return code, json.loads(out)
+
+
+def test_the_explicit_engine_is_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys)
+    assert code == 1
+    assert {o["engine"] for o in doc["properties"]} == {"explicit"}  # type: ignore[union-attr, index]
+
+
+@pytest.mark.parametrize("name", ["fast", "bmc"])
+def test_another_engine_finds_the_same_shortest_counterexample(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    if name not in ENGINES:
+        pytest.skip(f"engine {name} is not registered")
+    _, reference = _json(capsys, "--property", "not-all-on")
+    code, doc = _json(capsys, "--property", "not-all-on", "--engine", name)
+    assert code == 1
+    (ref,) = reference["properties"]  # type: ignore[misc]
+    (got,) = doc["properties"]  # type: ignore[misc]
+    assert got["engine"] == name and got["verdict"] == "violated"
+    assert len(got["trace"]["steps"]) == len(ref["trace"]["steps"])
+
+
+def test_an_unknown_engine_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", f"{FIXTURES}:lamps", "--no-out", "--engine", "quantum"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "--engine" in err and "quantum" in err and "Traceback" not in err
