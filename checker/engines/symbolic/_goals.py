@@ -176,6 +176,15 @@ def _never_after_story(c: Compiled, p: NeverAfter, labels: Sequence[Label]) -> t
     return story, Breach(step=last, trigger=trigger_at)
 
 
-def liveness_note() -> str:
+def liveness_note(p: Property | None = None) -> str:
+    if p is not None and p.kind != "leads-to":
+        return (f"not decided: {p.kind} properties are not checked by the symbolic engines; "
+                "use the explicit engine (--engine explicit)")
     return ("not decided: liveness (leads_to) is not checked by the symbolic engines; "
             "use the explicit engine (--engine explicit)")
+
+
+def is_liveness(p: Property) -> bool:
+    """True for what these engines leave inconclusive: ``leads_to``, and every kind they do not
+    translate (issue 9's temporal properties among them), rather than misjudge it."""
+    return not isinstance(p, (Always, Sometimes, OnStep, NeverAfter))

@@ -24,11 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...machine import System
-from ...property import LeadsTo
 from ...result import DEADLOCK, Coverage, Kind, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from ._encode import Encoding, Frame, Term
-from ._goals import Goal, bad, goals_of, liveness_note, observers_of, outcome, select, violation
+from ._goals import Goal, bad, goals_of, is_liveness, liveness_note, observers_of, outcome, select, violation
 from ._unroll import Clock, Forward, Unknown, sweep
 
 __all__ = ["BmcEngine", "DEFAULT_DEPTH"]
@@ -64,7 +63,7 @@ class BmcEngine:
         clock = Clock(budget.timeout)
         props = select(system, properties)
         want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
-        goals = goals_of(system, [p for p in props if not isinstance(p, LeadsTo)], deadlock=want_deadlock)
+        goals = goals_of(system, [p for p in props if not is_liveness(p)], deadlock=want_deadlock)
         enc = Encoding(system, observers=observers_of(goals))
         bound = budget.max_depth if budget.max_depth is not None else self.depth
         decided: dict[str, Outcome] = {}
@@ -122,9 +121,9 @@ class BmcEngine:
         outcomes: list[Outcome] = []
         by_name = {g.name: g for g in goals}
         for p in props:
-            if isinstance(p, LeadsTo):
-                outcomes.append(Outcome(property=p.name, kind=Kind.LEADS_TO, verdict=Verdict.INCONCLUSIVE,
-                                        engine=self.name, coverage=cov, message=liveness_note()))
+            if is_liveness(p):
+                outcomes.append(Outcome(property=p.name, kind=Kind(p.kind), verdict=Verdict.INCONCLUSIVE,
+                                        engine=self.name, coverage=cov, message=liveness_note(p)))
                 continue
             outcomes.append(self._open(by_name[p.name], decided, cov, reached, note))
         if want_deadlock:

@@ -49,11 +49,11 @@ import z3
 
 from ...errors import PropertyError
 from ...machine import System
-from ...property import Always, LeadsTo, Property
+from ...property import Always, Property
 from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Report, Trace, Verdict
 from ..base import Budget, Progress
 from ._encode import Encoding, Frame, Term
-from ._goals import DOMAIN, Goal, Role, bad, goals_of, liveness_note, observers_of, outcome, select, violation
+from ._goals import DOMAIN, Goal, Role, bad, goals_of, is_liveness, liveness_note, observers_of, outcome, select, violation
 from ._pdr import pdr
 from ._unroll import Backward, Clock, Forward, Unknown, sweep
 
@@ -142,7 +142,7 @@ class InductionEngine:
         if problems:
             raise PropertyError(problems)
         want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
-        goals = goals_of(system, [p for p in props if not isinstance(p, LeadsTo)], deadlock=want_deadlock,
+        goals = goals_of(system, [p for p in props if not is_liveness(p)], deadlock=want_deadlock,
                          lemmas=self.lemmas)
         enc = Encoding(system, observers=observers_of(goals), also=self.lemmas)
         bound = budget.max_depth if budget.max_depth is not None else self.max_k
@@ -340,9 +340,9 @@ class InductionEngine:
                             "leaves its domain was not proved (see statebound.checker.lint)")
         outcomes: list[Outcome] = []
         for p in props:
-            if isinstance(p, LeadsTo):
-                outcomes.append(Outcome(property=p.name, kind=Kind.LEADS_TO, verdict=Verdict.INCONCLUSIVE,
-                                        engine=self.name, coverage=cov, message=liveness_note()))
+            if is_liveness(p):
+                outcomes.append(Outcome(property=p.name, kind=Kind(p.kind), verdict=Verdict.INCONCLUSIVE,
+                                        engine=self.name, coverage=cov, message=liveness_note(p)))
             else:
                 outcomes.append(self._outcome(by_name[p.name], run, cov, warnings))
         if want_deadlock:
