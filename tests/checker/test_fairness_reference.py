@@ -288,9 +288,10 @@ def temporal_systems(draw: st.DrawFn) -> System:
 
 @st.composite
 def temporal_systems_v2(draw: st.DrawFn) -> System:
-    """Systems with the second edition's constructs (families, shared variables, cascades,
-    initial predicates; no constraint, whose unexpanded states the oracle does not model)."""
-    system = draw(systems_v2(constraint=False, with_properties=False))
+    """Systems with the second edition's constructs: families, shared variables, cascades,
+    initial predicates and constraints (a state outside the constraint has no steps, so an
+    execution that reaches it may stop there)."""
+    system = draw(systems_v2(with_properties=False))
     pairs = [(i.name, t.name) for i, t in system.transitions() if t.on is None]
     groups = tuple(
         Fairness(draw(st.sampled_from(["weak", "strong"])),
@@ -328,7 +329,7 @@ def test_liveness_verdicts_match_the_definitions_of_tla_fairness(system: System)
 
 @settings(max_examples=40)
 @given(temporal_systems_v2())
-def test_liveness_verdicts_match_the_definitions_with_families_shared_variables_and_cascades(system: System) -> None:
+def test_liveness_verdicts_match_the_definitions_with_the_second_editions_constructs(system: System) -> None:
     try:
         explore(system)
     except ModelError:
@@ -381,6 +382,18 @@ def test_a_state_where_fair_transitions_only_stutter_is_a_fair_place_to_stop() -
     assert o.verdict is Verdict.VIOLATED
     assert o.trace is not None and o.trace.steps == () and o.trace.loop == 0
     assert "may stop (nothing fair is enabled)" in o.message
+
+
+def test_an_execution_may_stop_in_a_state_outside_the_constraint() -> None:
+    # nothing follows a state outside System(constraint=...): liveness is not claimed beyond it
+    x = Var("x", Int(0, 5))
+    m = Machine(name="m", variables=(x,), transitions=(Transition("inc", guard=x < 5, updates={x: x + 1}, fair="weak"),))
+    system = System(name="bounded", instances=(Instance("m", m),), check_deadlock=False, constraint=ref("m", "x") < 3,
+                    properties=(leads_to("reaches-five", ref("m", "x") == 0, ref("m", "x") == 5),))
+    o = check(system).outcome("reaches-five")
+    assert o.verdict is Verdict.VIOLATED and o.trace is not None
+    assert [s.transition for s in o.trace.steps] == ["inc"] * 3 and o.trace.loop == 3
+    assert check(dataclasses.replace(system, constraint=None)).outcome("reaches-five").verdict is Verdict.HOLDS
 
 
 # --------------------------------------------------------------------------- groups

@@ -154,7 +154,6 @@ class _FairGraph:
             for a in sorted(o.actions):
                 member.setdefault(a, []).append(k)
         self.member_of = {a: tuple(ks) for a, ks in member.items()}
-        self.fair_actions = sorted(member)
         self._enabled: dict[int, frozenset[int]] = {}
         g = nx.DiGraph()
         for sid in range(len(ex)):
@@ -185,20 +184,14 @@ class _FairGraph:
     def enabled(self, sid: int) -> frozenset[int]:
         """The obligations enabled in state *sid*: those with a step from it that changes something.
 
-        A state outside ``System(constraint=...)`` was not expanded, so its steps are unknown:
-        there an obligation counts as enabled when one of its transitions' guards holds (as TLC
-        evaluates ``ENABLED`` on a state whatever its constraint)."""
+        A state outside ``System(constraint=...)`` has no steps (nothing follows it), so nothing is
+        enabled there and an execution that reaches it may stop in it: liveness is never claimed
+        for what lies beyond the constraint."""
         got = self._enabled.get(sid)
         if got is None:
             member_of = self.member_of or {}
-            s = self.ex.states[sid]
-            if self.c.in_constraint is not None and not self.c.expands(s):
-                guards = self.c.guards
-                got = frozenset(k for a in self.fair_actions if guards[a](s) for k in member_of[a])
-            else:
-                got = frozenset(k for label, tid in self.edges[sid] if tid != sid
-                                for k in member_of.get(self.sender(label), ()))
-            self._enabled[sid] = got
+            got = self._enabled[sid] = frozenset(k for label, tid in self.edges[sid] if tid != sid
+                                                 for k in member_of.get(self.sender(label), ()))
         return got
 
     def taken_in(self, nodes: set[int]) -> dict[int, tuple[int, int]]:
