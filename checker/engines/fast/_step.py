@@ -156,7 +156,7 @@ class Stepper:
             if not len(idx):
                 continue
             sub = frame.take(idx)
-            words = sub.words.copy()
+            words = sub.words.copy()  # the frame keeps the states before the step
             for slot, fn in act.writes:
                 vals, bad = fn(sub)
                 if bad is not None and bad.any():
@@ -197,7 +197,8 @@ class Stepper:
         tot = np.ones(n, dtype=np.int64)
         for width in radix:
             tot = tot * width
-        if int(tot.max(initial=1)) == 1:
+        single = int(tot.max(initial=1)) == 1
+        if single:
             rep = np.arange(n, dtype=np.int64)
             digit: list[Ints] = [np.zeros(n, dtype=np.int64) for _ in radix]
             combo = np.zeros(n, dtype=np.int64)
@@ -219,8 +220,11 @@ class Stepper:
             rank = np.zeros(n, dtype=np.int64)
             for i, r in enumerate(group):
                 m = masks[j][i]
-                picked = m[rep] & (rank[rep] == digit[j])
-                rank = rank + m
+                if single:  # at most one enabled receiver per instance: it is the one
+                    picked = m
+                else:
+                    picked = m[rep] & (rank[rep] == digit[j])
+                    rank = rank + m
                 sel = np.flatnonzero(picked)
                 if not len(sel):
                     continue

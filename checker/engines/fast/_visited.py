@@ -235,27 +235,33 @@ class KeyTable:
         kp = k
         while len(pend):
             occ = table[sp]
+            same = occ == kp  # found: a state seen before, or claimed earlier in this batch
+            if res is not None and ids is not None:
+                res[pend[same]] = ids[sp[same]]
+            miss = np.flatnonzero(~same)
+            pend, kp, sp, occ = pend[miss], kp[miss], sp[miss], occ[miss]
             empty = occ == _EMPTY
             if empty.any():
                 # claim in two writes: first each claimer's number with the top bit set (never a
                 # state), the earliest claimer writing last and so winning; then the winners' states
-                es, ei = sp[empty], pend[empty]
+                at = np.flatnonzero(empty)
+                es, ei, ek = sp[at], pend[at], kp[at]
                 marks = ei.astype(np.uint64) | _MARK
                 table[es[::-1]] = marks[::-1]
                 won = table[es] == marks
                 ws, wi = es[won], ei[won]
-                table[ws] = kp[empty][won]
+                table[ws] = ek[won]
                 first[wi] = True
                 if ids is not None and placed is not None:
                     ids[ws] = (wi + n).astype(np.int32)
                     placed[wi] = ws
-                occ[empty] = table[es]
-            same = occ == kp
-            if res is not None and ids is not None:
-                res[pend[same]] = ids[sp[same]]
-            keep = ~same
-            pend, kp = pend[keep], kp[keep]
-            sp = sp[keep] + 1
+                done = table[es] == ek  # the winners and the later copies of their states
+                if res is not None and ids is not None:
+                    res[ei[done]] = ids[es[done]]
+                keep = np.ones(len(pend), dtype=bool)
+                keep[at[done]] = False
+                pend, kp, sp = pend[keep], kp[keep], sp[keep]
+            sp = sp + 1
             sp[sp == size] = 0
         if res is None or ids is None or placed is None:
             return None, first
