@@ -45,7 +45,7 @@ def successors(s: tuple, n: int, R: int) -> list[tuple]:  # type: ignore[type-ar
         b = 1 + 3 * i
         sock, r, blocked = s[b], s[b + 1], s[b + 2]
 
-        def put(sock2: str, r2: int, bl2: bool) -> None:
+        def put(sock2: str, r2: int, bl2: bool, b: int = b) -> None:
             st = list(s)
             st[b], st[b + 1], st[b + 2] = sock2, r2, bl2
             out.append(tuple(st))

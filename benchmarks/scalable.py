@@ -6,7 +6,19 @@ Expected reachable states for R = 2: 10**N + 3 * 4**N.
 from __future__ import annotations
 
 from statebound.checker import (
-    Bool, Enum, Instance, Int, Machine, System, Transition, Var, always, implies, is_in, leads_to, ref,
+    Bool,
+    Enum,
+    Instance,
+    Int,
+    Machine,
+    System,
+    Transition,
+    Var,
+    always,
+    implies,
+    is_in,
+    leads_to,
+    ref,
 )
 
 SESSION = Enum("LoggedOut", "Authenticating", "Active", "Expired")
@@ -48,7 +60,8 @@ def client_machine(retries: int = 2) -> Machine:
         # the cascade: in the same step as the session leaving Active
         Transition("cascade_close", on="invalidated", guard=is_in(sock, "Connecting", "Open"), updates={sock: "Closing", n: 0}),
         Transition("cascade_cancel", on="invalidated", guard=sock == "Backoff", updates={sock: "Closed", n: 0}),
-        Transition("cascade_close_401", on="rejected_401", guard=is_in(sock, "Connecting", "Open"), updates={sock: "Closing", n: 0}),
+        Transition("cascade_close_401", on="rejected_401", guard=is_in(sock, "Connecting", "Open"),
+                   updates={sock: "Closing", n: 0}),
         Transition("cascade_cancel_401", on="rejected_401", guard=sock == "Backoff", updates={sock: "Closed", n: 0}),
         Transition("unblock", on="activated", guard=blocked, updates={blocked: False}),
     ))

@@ -13,8 +13,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from statebound.checker import (
-    Bool, Budget, Enum, Instance, Int, Machine, ModelError, System, Transition, Var, Verdict, always,
-    implies, is_in, leads_to, never_after, on_step, ref, sometimes,
+    Bool,
+    Budget,
+    Enum,
+    Instance,
+    Int,
+    Machine,
+    ModelError,
+    System,
+    Transition,
+    Var,
+    Verdict,
+    always,
+    implies,
+    is_in,
+    leads_to,
+    never_after,
+    on_step,
+    ref,
+    sometimes,
 )
 
 __all__ = ["Expect", "ZOO", "by_name", "HOLDS", "VIOLATED", "INCONCLUSIVE"]
@@ -257,14 +274,14 @@ def _broadcast_choice() -> System:
     deaf = Machine(name="deaf", variables=(Var("state", Enum("Deaf")),), transitions=(
         Transition("ignore", on="hello", guard=Var("state", Enum("Deaf")) != "Deaf"),
     ))
-    l = ref("l", "state")
+    heard = ref("l", "state")
     return System(name="broadcast-choice",
                   instances=(Instance("s", speaker), Instance("l", listener), Instance("d", deaf)),
                   terminal=ref("s", "state") == "Said",
                   properties=(
-                      sometimes("can-say-yes", l == "Yes"),
-                      sometimes("can-say-no", l == "No"),
-                      always("heard-when-said", implies(ref("s", "state") == "Said", l != "Silent")),
+                      sometimes("can-say-yes", heard == "Yes"),
+                      sometimes("can-say-no", heard == "No"),
+                      always("heard-when-said", implies(ref("s", "state") == "Said", heard != "Silent")),
                   ))
 
 

@@ -4,9 +4,9 @@ warning and state count; every broken model caught, every good one holding."""
 from __future__ import annotations
 
 import pytest
+from zoo import ZOO, Expect
 
 from statebound.checker import Verdict, check, explore
-from zoo import ZOO, Expect
 
 RUNNABLE = [e for e in ZOO if e.error is None]
 REJECTED = [e for e in ZOO if e.error is not None]
@@ -84,8 +84,9 @@ def test_zoo_models_that_must_be_rejected_are(entry: Expect) -> None:
 
 @pytest.mark.parametrize("entry", RUNNABLE, ids=lambda e: e.name)
 def test_every_zoo_trace_replays_on_the_independent_interpreter(entry: Expect) -> None:
-    from statebound.checker import LeadsTo
     from test_engine_against_reference import assert_valid_execution, assert_valid_lasso, reference
+
+    from statebound.checker import LeadsTo
 
     system = entry.build()
     ref = reference(system)

@@ -8,8 +8,30 @@ import re
 import pytest
 
 from statebound.checker import (
-    TRUE, Bool, Enum, Instance, Int, Machine, ModelError, PropertyError, Ref, System, Transition, UserError, Var,
-    always, check, explore, implies, ite, leads_to, never_after, on_step, ref, sometimes, to_text,
+    TRUE,
+    Bool,
+    Enum,
+    Instance,
+    Int,
+    Machine,
+    ModelError,
+    PropertyError,
+    Ref,
+    System,
+    Transition,
+    UserError,
+    Var,
+    always,
+    check,
+    explore,
+    implies,
+    ite,
+    leads_to,
+    never_after,
+    on_step,
+    ref,
+    sometimes,
+    to_text,
 )
 
 STATE = Var("state", Enum("Idle", "Open"))
@@ -204,7 +226,7 @@ def test_a_hidden_variable_may_be_read_by_the_environment_but_not_by_an_implemen
             Transition("open", guard=(st == "Idle") & (ref("server", "why") == "None"), updates={st: "Open"}),
         ))
 
-        def build() -> System:
+        def build(client: Machine = client) -> System:
             return System(name="s", instances=(Instance("server", env), Instance("client", client)))
 
         if ok:

@@ -6,7 +6,20 @@ import pytest
 
 from statebound import checker
 from statebound.checker import (
-    Enum, Instance, Int, Machine, ModelError, System, Transition, Var, always, check, on_step, prev, ref, unchanged,
+    Enum,
+    Instance,
+    Int,
+    Machine,
+    ModelError,
+    System,
+    Transition,
+    Var,
+    always,
+    check,
+    on_step,
+    prev,
+    ref,
+    unchanged,
 )
 
 STATE = Var("state", Enum("Idle", "Busy"))
