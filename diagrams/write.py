@@ -219,10 +219,11 @@ def write_counterexample(
     stem: str,
     names: FileNames | None = None,
     write: Write | None = None,
+    formats: tuple[str, ...] = ("dot", "svg", "mermaid"),
 ) -> tuple[list[Path], list[str]]:
     """Draw *outcome*'s trace: the highlighted machine diagram of every instance the trace
     touches (every instance for a trace without steps) (``<stem>-<instance>``) and its sequence
-    diagram (``<stem>-sequence``), each as DOT, SVG and Mermaid.
+    diagram (``<stem>-sequence``), each in every one of *formats* (DOT, SVG and Mermaid by default).
 
     *names* gives the file stems; pass one :class:`FileNames` to every call that writes into the
     same folder, so that no two diagrams share a file. *write* is as in :func:`write_view`.
@@ -238,7 +239,9 @@ def write_counterexample(
     write = write or _write_file
     files: list[Path] = []
     notes: list[str] = []
-    fmts = ("dot", "svg", "mermaid")
+    for fmt in formats:
+        _check_choice("format", fmt, FORMATS)
+    fmts = formats
     # a trace without steps breaks the property in an initial state: draw every instance there
     touched = touched_instances(trace) or tuple(i.name for i in system.instances)
     for inst in touched:
