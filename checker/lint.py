@@ -17,41 +17,10 @@ only when :func:`lint` runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
 from .machine import System
+from .result import Lint, LintWarning
 
 __all__ = ["Lint", "LintWarning", "lint"]
-
-
-class Lint(StrEnum):
-    """What a lint warning is about (the values are the words reports print)."""
-
-    GUARD_NEVER_TRUE = "guard-never-true"
-    OVERLAPPING_RECEIVERS = "overlapping-receivers"
-    UPDATE_LEAVES_DOMAIN = "update-leaves-domain"
-    VARIABLE_NEVER_CHANGES = "variable-never-changes"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LintWarning:
-    """One lint finding: ``where: what; fix`` (like a :class:`~statebound.checker.errors.Problem`).
-
-    ``instance`` is the instance it is about, ``transition`` the transition (or the first of two),
-    ``variable`` the variable (for domains and constants), so tools can point at the model.
-    """
-
-    code: Lint
-    instance: str
-    where: str
-    what: str
-    fix: str = ""
-    transition: str | None = None
-    variable: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.what}" + (f"; {self.fix}" if self.fix else "") + f" [{self.code}]"
 
 
 def lint(system: System, *, timeout: float | None = 10.0) -> tuple[LintWarning, ...]:

@@ -9,9 +9,8 @@ import z3
 
 from ..._compile import Action
 from ...expr import Int
-from ...lint import Lint, LintWarning
 from ...machine import System, Transition
-from ...result import show_value
+from ...result import Lint, LintWarning, show_value
 from ._encode import Encoding, Frame, Term
 
 __all__ = ["run"]
