@@ -14,25 +14,45 @@ one JSON document with ``--format json``, and a ``report.json`` that says what h
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal, signals
-from ._outputs import MANIFEST, OutputDir
-from .checker import _compile
-from .checker.engines import ENGINES, Budget, engine
-from .checker.engines.reference import check
+from ._guard import Interrupted, clear_pending_signal, deferred_signals, model_code, signals
+from ._outputs import OutputDir
+from ._session import (
+    _TIMED_OUT,
+    BUG_HINT,
+    CHECKING,
+    DEFAULT_OUT,
+    EXIT_INCONCLUSIVE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    LOADING,
+    WRITING,
+    _budget_options,
+    _err,
+    _load,
+    _plural,
+    _Progress,
+    _Run,
+    _run_check,
+    _say,
+    _state,
+    _Undecided,
+    _write_outputs,
+    _Written,
+)
+from .checker.engines import ENGINES
 from .checker.errors import InputError, UserError
 from .checker.load import load_function, load_system, signature_params
-from .checker.machine import System
 from .checker.output import (
     dumps,
     error_to_json,
@@ -40,250 +60,12 @@ from .checker.output import (
     format_trace,
     property_text,
     report_to_json,
-    to_itf,
 )
-from .checker.result import ExitCode, Report, Trace, Verdict
+from .checker.result import ExitCode, Trace, Verdict
 from .cli_options import ci_options, complete_target, finish_ci, is_completing
 from .simulate_cmd import emit_pytest_option, simulate_cmd
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_VIOLATED, EXIT_INPUT = ExitCode.OK, ExitCode.VIOLATED, ExitCode.BAD_INPUT
-EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_INTERRUPTED = ExitCode.INCONCLUSIVE, ExitCode.INTERNAL, ExitCode.INTERRUPTED
-DEFAULT_OUT = "statebound-out"
-#: the run's phases, as messages name them
-LOADING, CHECKING, WRITING = "loading and building the model", "checking", "writing the outputs"
-#: the compile step's "its deadline passed" (issue 8, defect 5), for a compile step that has one;
-#: engines that give it a deadline should report inconclusive themselves, this is the fallback
-_COMPILE_DEADLINE: tuple[type[BaseException], ...] = tuple(
-    t for t in (getattr(_compile, "DeadlineReached", None),) if isinstance(t, type) and issubclass(t, BaseException))
-_TIMED_OUT: tuple[type[BaseException], ...] = (OutOfTime, *_COMPILE_DEADLINE)
-BUG_HINT = ("this is a bug in statebound; please report it with the command you ran "
-            "(add --debug to see the traceback)")
-
-
-def _say(label: str, message: str) -> None:
-    for line in message.splitlines() or [""]:
-        click.echo(f"statebound: {label}: {line}", err=True)
-
-
-def _err(message: str) -> None:
-    _say("error", message)
-
-
-@dataclass
-class _Run:
-    """What one invocation has done so far, so that a failure at any point is still reported
-    (on stderr, as a JSON document, and in ``--out``). Mutable: the command fills it in."""
-
-    as_json: bool = False
-    target: str = ""
-    phase: str = "reading the command line"
-    timeout: float | None = None
-    system: System | None = None
-    report: Report | None = None  # once the check is done: a later failure still reports its verdicts
-    outputs: OutputDir | None = None
-    extra: list[str] = field(default_factory=list)
-
-
-class _Undecided(Exception):  # noqa: N818 - an outcome, not a failure
-    """The run ends inconclusive without a report (exit 3); *stopped* says why."""
-
-    def __init__(self, message: str, stopped: str) -> None:
-        super().__init__(message)
-        self.stopped = stopped
-
-
-def _state() -> _Run:
-    return click.get_current_context().ensure_object(_Run)
-
-
-if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; older versions do not subscript
-    _ParamType = click.ParamType[Any, Any]
-else:
-    _ParamType = click.ParamType
-
-
-class _Number(_ParamType):
-    """A budget value: finite, a whole number when *whole*, at least *least* (issue 8, defect 12:
-    ``--timeout nan`` was accepted and disabled the timeout)."""
-
-    def __init__(self, what: str, *, whole: bool, least: float, open_bound: bool = False) -> None:
-        self.what, self.whole, self.least, self.open_bound = what, whole, least, open_bound
-        self.name = "integer" if whole else "seconds"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number: float | None = value
-        else:
-            try:
-                number = int(str(value)) if self.whole else float(str(value))
-            except ValueError:
-                number = None
-        low_ok = number is not None and (number > self.least if self.open_bound else number >= self.least)
-        if number is None or not math.isfinite(number) or not low_ok:
-            option = param.opts[0] if param is not None and param.opts else "value"
-            raise InputError(f"{option} {value}: not {self.what}")
-        return number
-
-
-_SECONDS = _Number("a positive number of seconds, e.g. --timeout 60 (leave it out for no limit)",
-                   whole=False, least=0, open_bound=True)
-_STATES = _Number("a whole number of states, at least 1, e.g. --max-states 100000", whole=True, least=1)
-_DEPTH = _Number("a whole number of steps, at least 0, e.g. --max-depth 20", whole=True, least=0)
-
-
-def _budget_options(fn: Any) -> Any:
-    """--max-states, --max-depth and --timeout, shared by check and diagram (defect 15)."""
-    fn = click.option("--timeout", type=_SECONDS, default=None, metavar="SECONDS",
-                      help="Stop after this many seconds, loading and building the model included (inconclusive).")(fn)
-    fn = click.option("--max-depth", type=_DEPTH, default=None, metavar="N",
-                      help="Explore at most this many steps deep (inconclusive if there is more).")(fn)
-    fn = click.option("--max-states", type=_STATES, default=None, metavar="N",
-                      help="Stop after this many states (inconclusive).")(fn)
-    return fn
-
-
-def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None) -> System:
-    """Import and build the model under :func:`model_code` (stdout to stderr, the deadline)."""
-    run.target, run.phase = target, LOADING
-    with model_code(deadline):
-        system = load_system(target, params)
-    run.system = system
-    return system
-
-
-def _run_check(run: _Run, system: System, *, deadline: float | None, max_states: int | None,
-               max_depth: int | None, props: Sequence[str] | None, progress: Any = None,
-               engine_name: str = "explicit") -> Report:
-    """The check, with what is left of the time. The engine stops itself at the deadline; the
-    alarm, a little later, is a backstop for what does not look at the clock."""
-    run.phase = CHECKING
-    left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
-    budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left)
-    backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
-    chosen = engine(engine_name) if engine_name != "explicit" else None  # imported only when asked for
-    with model_code(backstop):
-        if chosen is not None:
-            return chosen.check(system, budget=budget, properties=list(props) if props else None, progress=progress)
-        return check(system, budget=budget, properties=list(props) if props else None, progress=progress)
-
-
-class _Progress:
-    """A progress line on stderr for long runs, only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.started = time.perf_counter()
-        self.status: Any = None
-
-    def __call__(self, states: int, steps: int, depth: int, frontier: int) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.started
-        if elapsed < 1.5:
-            return
-        text = f"exploring: {states:,} states, depth {depth}, {states / elapsed:,.0f} states/s"
-        if self.status is None:
-            from rich.console import Console  # imported only for long runs on a terminal
-
-            self.status = Console(stderr=True).status(text)
-            self.status.start()
-        else:
-            self.status.update(text)
-
-    def stop(self) -> None:
-        if self.status is not None:
-            self.status.stop()
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-@dataclass
-class _Written:
-    """What writing the outputs of a check gave (mutable: filled in while writing)."""
-
-    files: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    code: ExitCode | None = None  # set when writing failed or was interrupted
-
-
-def _write_outputs(outputs: OutputDir, report: Report, system: System, target: str) -> _Written:
-    """report.json, one ITF trace per counterexample, and highlighted diagrams of each violation.
-
-    Signals are deferred meanwhile and stop the writing between two files; a failure stops it
-    too. Either way ``report.json`` ends up saying what happened (or is removed), and everything
-    written is in the manifest (issue 8, defects 6 and 7).
-    """
-    done = _Written()
-    folder = str(outputs.path)
-    violated = [o for o in report.outcomes if o.trace is not None and o.verdict is Verdict.VIOLATED]
-
-    def put(path: Path, data: bytes) -> None:
-        signum = pending_signal()
-        if signum is not None:
-            raise Interrupted(signum)
-        outputs.sink(path, data)
-
-    with deferred_signals():
-        try:
-            try:
-                from .diagrams.write import FileNames, write_counterexample
-
-                stems = FileNames()  # property names -> distinct stems (defect 8)
-                put(outputs.path / "report.json", dumps(report_to_json(report, target=target)).encode("utf-8"))
-                for o in violated:
-                    assert o.trace is not None
-                    itf = to_itf(o.trace, system=report.system, prop=o.property, params=report.params)
-                    put(outputs.path / f"{stems.stem(o.property)}.itf.json", dumps(itf).encode("utf-8"))
-                if violated:
-                    drawn = FileNames()
-                    for o in violated:
-                        _, more = write_counterexample(system, o, out_dir=outputs.path, stem=stems.stem(o.property),
-                                                       names=drawn, write=put)
-                        done.notes += [n for n in more if n not in done.notes]
-            except Interrupted:
-                pass  # handled below, with a signal that came during the last file
-            except OSError as err:
-                done.code = EXIT_INPUT
-                name = Path(err.filename).name if err.filename else "a file"
-                done.errors.append(f"--out {folder!r}: cannot write {name}: {err.strerror}; "
-                                   "free some space or choose another --out (the verdicts are complete)")
-            except UserError as err:  # Graphviz failed or timed out
-                done.code = EXIT_INPUT
-                done.errors += err.lines
-            except Exception as err:  # noqa: BLE001 - the verdicts are still reported
-                done.code = EXIT_INTERNAL
-                done.errors.append(f"internal error while writing the outputs: {type(err).__name__}: {err}")
-            signum = pending_signal()
-            if signum is not None:
-                done.code = EXIT_INTERRUPTED
-                done.errors[:0] = [f"interrupted while {WRITING}; {folder}/{MANIFEST} lists the files written"]
-            if done.code is not None:
-                _amend_report(outputs, report, target, done)
-        finally:
-            clear_pending_signal()
-    done.files = list(outputs.written)
-    return done
-
-
-def _amend_report(outputs: OutputDir, report: Report, target: str, done: _Written) -> None:
-    """After a failed or interrupted write: report.json says so, or is not there at all (a
-    report that disagrees with the exit code is worse than none)."""
-    doc = report_to_json(report, target=target)
-    doc["errors"] = list(doc["errors"]) + done.errors
-    doc["exit_code"] = int(done.code or 0)
-    try:
-        outputs.write("report.json", dumps(doc).encode("utf-8"))
-    except OSError:
-        try:
-            outputs.remove("report.json")
-        except OSError:
-            pass
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="statebound")

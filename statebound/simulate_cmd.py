@@ -56,13 +56,13 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
     """Random runs of TARGET, driven by Hypothesis: the properties they break, with shrunk
     counterexamples, or how much of the model they covered. Never says "holds" for a rule
     (exit 3 when nothing is found); for models too large for check."""
-    from . import cli
+    from . import _session as session
     from ._guard import model_code
     from ._outputs import OutputDir
     from .checker.engines import Budget
     from .checker.engines.random import RandomEngine
 
-    run = cli._state()
+    run = session._state()
     ctx = click.get_current_context()
     if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
         raise InputError("--out and --no-out: choose one (--no-out writes no files)")
@@ -70,11 +70,11 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
     run.timeout, run.target = timeout, target
     if not no_out:
         run.outputs = OutputDir.open(out)  # before anything runs, as check does
-    system = cli._load(run, target, params, deadline)
-    run.phase = cli.CHECKING
+    system = session._load(run, target, params, deadline)
+    run.phase = session.CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
     backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
-    progress = cli._Progress(sys.stderr.isatty() and fmt == "text")
+    progress = session._Progress(sys.stderr.isatty() and fmt == "text")
     try:
         with model_code(backstop):
             report = RandomEngine(runs=runs, steps=steps, seed=seed).check(
@@ -88,10 +88,10 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
             lines[0] = "statebound simulate " + lines[0][len("statebound check "):] + f"  (seed {seed})"
         for line in lines:
             click.echo(line)
-    done = cli._Written()
+    done = session._Written()
     if run.outputs is not None:
-        run.phase = cli.WRITING
-        done = cli._write_outputs(run.outputs, report, system, target)
+        run.phase = session.WRITING
+        done = session._write_outputs(run.outputs, report, system, target)
     code = done.code if done.code is not None else report.exit_code()
     if fmt == "json":
         doc = report_to_json(report, target=target)
@@ -101,11 +101,11 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
         click.echo(json.dumps(doc, indent=2))
     elif done.code is None and done.files:
         traces = sum(1 for n in done.files if n.endswith(".itf.json"))
-        click.echo(f"wrote report.json and {cli._plural(traces, 'ITF trace')} (with their diagrams) to {out}/")
+        click.echo(f"wrote report.json and {session._plural(traces, 'ITF trace')} (with their diagrams) to {out}/")
     for error in done.errors:
-        cli._err(error)
-    if done.code is cli.EXIT_INTERNAL:
-        click.echo(f"statebound: {cli.BUG_HINT}", err=True)
+        session._err(error)
+    if done.code is session.EXIT_INTERNAL:
+        click.echo(f"statebound: {session.BUG_HINT}", err=True)
     for note in done.notes:
         click.echo(f"statebound: note: {note}", err=True)
     return int(code)
@@ -121,15 +121,15 @@ def emit_pytest_option(fn: Callable[..., int]) -> Callable[..., int]:
     def check_then_emit(*args: Any, emit_pytest: Path | None = None, **kwargs: Any) -> int:
         code = fn(*args, **kwargs)
         if emit_pytest is not None:
-            from . import cli
+            from . import _session as session
 
-            run = cli._state()
+            run = session._state()
             if run.report is not None:
-                run.phase = cli.WRITING
+                run.phase = session.WRITING
                 files = write_regression_tests(emit_pytest, run.report, target=kwargs.get("target", run.target),
                                                params=kwargs.get("params", ()))
                 if kwargs.get("fmt", "text") == "text":
-                    click.echo(f"wrote {cli._plural(len(files), 'regression test')} to {emit_pytest}/")
+                    click.echo(f"wrote {session._plural(len(files), 'regression test')} to {emit_pytest}/")
         return code
 
     return click.option(

@@ -102,11 +102,11 @@ def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple
               no_out: bool, html: Path | None, max_states: int | None, timeout: float | None) -> int:
     """Replay the recorded run LOG.jsonl through TARGET's model: the first event the model cannot
     explain, and every property the run breaks (docs/trace-format.md)."""
-    from . import cli
+    from . import _session as session
     from ._guard import model_code
     from ._outputs import OutputDir
 
-    run = cli._state()
+    run = session._state()
     ctx = click.get_current_context()
     if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
         raise InputError("--out and --no-out: choose one (--no-out writes no files)")
@@ -114,10 +114,10 @@ def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple
     run.timeout, run.target = timeout, target
     if not no_out:
         run.outputs = OutputDir.open(out)  # before anything runs, as check does
-    system = cli._load(run, target, params, deadline)
+    system = session._load(run, target, params, deadline)
     run.phase = f"reading {log_path}"
     log = read_log(log_path, system)
-    run.phase = cli.CHECKING
+    run.phase = session.CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
     backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
     with model_code(backstop):
@@ -135,18 +135,18 @@ def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple
     written: list[str] = []
     code = result.exit_code()
     if run.outputs is not None:
-        run.phase = cli.WRITING
+        run.phase = session.WRITING
         try:
             written, notes = _write_outputs(run.outputs, result, system, target)
         except OSError as err:
-            code = cli.EXIT_INPUT
+            code = session.EXIT_INPUT
             errors.append(f"--out {str(out)!r}: cannot write: {err.strerror}; free some space or choose another --out "
                           "(the verdicts are complete)")
         except InputError as err:
-            code = cli.EXIT_INPUT
+            code = session.EXIT_INPUT
             errors += err.lines
     if html is not None:
-        run.phase = cli.WRITING
+        run.phase = session.WRITING
         write_html(html, system, report, target=target, result=result)
     if fmt == "json":
         doc = trace_result_to_json(result, target=target)
@@ -161,7 +161,7 @@ def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple
     elif html is not None:
         click.echo(f"wrote the HTML report to {html}")
     for error in errors:
-        cli._err(error)
+        session._err(error)
     for note in notes:
         click.echo(f"statebound: note: {note}", err=True)
     return int(code)

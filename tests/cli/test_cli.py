@@ -182,12 +182,12 @@ def test_an_update_outside_its_domain_is_a_model_error_with_the_trace(capsys, tm
 
 
 def test_an_internal_error_exits_4_without_a_traceback(capsys, monkeypatch):
-    from statebound import cli
+    from statebound import _session
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "check", boom)
+    monkeypatch.setattr(_session, "check", boom)
     code, _, err = run(capsys, "check", target("safe"), "--no-out")
     assert code == 4
     assert "statebound: error: internal error: RuntimeError: kaboom" in err
