@@ -22,6 +22,7 @@ from statebound.checker import (
     Bool,
     Enum,
     Expr,
+    Fairness,
     Family,
     Instance,
     Int,
@@ -413,12 +414,12 @@ def _writes_arr(key: object) -> bool:
 
 @st.composite
 def systems_v2(draw: st.DrawFn, *, family: bool = True, shared_vars: bool = True, cascades: bool = True,
-               initial: bool = True, constraint: bool = True, arith: bool = True, errors: bool = False,
-               with_properties: bool = True, max_transitions: int = 3) -> System:
+               initial: bool = True, constraint: bool = True, arith: bool = True, fairness: bool = True,
+               errors: bool = False, with_properties: bool = True, max_transitions: int = 3) -> System:
     """A random small system with the second edition's constructs (issue 9): a family ``f`` of
     2-3 members, a plain instance ``i0``, shared variables ``g`` and ``arr``, receivers of
     ``ev`` that emit ``relay`` in their turn, guards with quantifiers and arithmetic, an initial
-    predicate and a state constraint. With *errors*, some models fail while exploring (an
+    predicate, a state constraint and fairness groups. With *errors*, some models fail while exploring (an
     index out of range, a division by zero, two receivers writing one shared variable), which
     an engine must report as a model error.
 
@@ -467,5 +468,11 @@ def systems_v2(draw: st.DrawFn, *, family: bool = True, shared_vars: bool = True
     cons = draw(atoms_v2(bare)) if constraint and draw(st.integers(0, 2)) == 0 else None
     terminal = draw(st.one_of(st.none(), atoms_v2(bare)))
     props = draw(properties(bare, atoms_v2)) if with_properties else ()
+    groups: list[Fairness] = []
+    senders = sorted((i.name, t.name) for i, t in bare.transitions() if t.on is None)
+    if fairness and senders:
+        for k in range(draw(st.integers(0, 2))):
+            members = draw(st.sets(st.sampled_from(senders), min_size=1, max_size=3))
+            groups.append(Fairness(draw(st.sampled_from(["weak", "strong"])), tuple(sorted(members)), name=f"g{k}"))
     return System(name="random", instances=instances, shared=shared_decl, initial=init, constraint=cons,
-                  terminal=terminal, properties=props)  # type: ignore[arg-type]
+                  terminal=terminal, properties=props, fairness=groups)  # type: ignore[arg-type]

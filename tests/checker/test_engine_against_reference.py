@@ -160,13 +160,32 @@ class Reference:
         return self.system.constraint is None or self.holds(self.system.constraint, s)
 
     def enabled_fair(self, s: State) -> set[tuple[str, str, str]]:
-        env = self.env(s)
-        return {
+        """The fairness obligations enabled in *s*, read as TLA+'s WF_vars/SF_vars (issue 9): a
+        fair transition ``(instance, transition, kind)`` is enabled where one of its steps changes
+        the state (a step that changes nothing neither enables nor takes it); a group of
+        ``System(fairness=...)`` is ``("group", k, kind)``, enabled where one of its members is."""
+        real = {(lab[0], lab[1]) for lab, t in self.successors[s] if t != s}
+        out = {
             (inst.name, t.name, t.fair)
             for inst in self.system.instances
             for t in inst.machine.transitions
-            if t.on is None and t.fair is not None and ev(t.guard, env, inst.name, self.system)
+            if t.on is None and t.fair is not None and (inst.name, t.name) in real
         }
+        for k, g in enumerate(self.system.fairness):
+            if real & set(g.transitions):
+                out.add(("group", str(k), g.kind))
+        return out
+
+    def taken(self, steps: Iterable[tuple[State, Label, State]]) -> set[tuple[str, str]]:
+        """The obligations (as in :meth:`enabled_fair`, without the kind) that *steps* take: a
+        step that changes the state takes its sender and every group the sender is in."""
+        out: set[tuple[str, str]] = set()
+        for s, lab, t in steps:
+            if s != t:
+                out.add((lab[0], lab[1]))
+                out.update(("group", str(k)) for k, g in enumerate(self.system.fairness)
+                           if (lab[0], lab[1]) in g.transitions)
+        return out
 
 
 def _initial_values(var: Any) -> list[Any]:
@@ -366,9 +385,10 @@ def fair_violation_exists(ref: Reference, p: LeadsTo, limit: int = 11) -> bool |
     """Exhaustive reference for leads_to: is there a reachable p-state from which a fair execution
     avoids q forever? Fair infinite executions are characterised by their infinity set S (a
     strongly connected set of not-q states, taking every edge inside it); S is fair when every weak
-    transition enabled in all of S, and every strong one enabled somewhere in S, is taken inside S.
-    Finite executions may stop where no fair transition is enabled. Returns None when an SCC is too
-    big to enumerate its subsets."""
+    obligation enabled in all of S, and every strong one enabled somewhere in S, is taken inside S
+    (by a step that changes the state: TLA+'s WF_vars/SF_vars, issue 9). Finite executions may
+    stop where no fair obligation is enabled. Returns None when an SCC is too big to enumerate
+    its subsets."""
     nq = {s for s in ref.graph if not ref.holds(p.q, s)}
     g = ref.graph.subgraph(nq)
     ends = {s for s in nq if not ref.enabled_fair(s)}
@@ -382,7 +402,7 @@ def fair_violation_exists(ref: Reference, p: LeadsTo, limit: int = 11) -> bool |
                 sub = g.subgraph(S)
                 if sub.number_of_edges() == 0 or not nx.is_strongly_connected(sub):
                     continue
-                taken = {(lab[0], lab[1]) for _, _, d in sub.edges(data=True) for lab in d["labels"]}
+                taken = ref.taken((u, lab, v) for u, v, d in sub.edges(data=True) for lab in d["labels"])
                 en = [ref.enabled_fair(s) for s in S]
                 everywhere = set.intersection(*en)
                 somewhere = set.union(*en)
@@ -409,7 +429,7 @@ def assert_valid_lasso(ref: Reference, p: LeadsTo, trace: Trace) -> None:
         return
     assert states[-1] == states[loop], "the cycle does not return to states[loop]"
     cycle = states[loop:-1]
-    taken = {(lab[0], lab[1]) for lab in labels[loop:]}
+    taken = ref.taken((states[m], labels[m], states[m + 1]) for m in range(loop, len(labels)))
     en = [ref.enabled_fair(s) for s in cycle]
     for inst, tname, fair in set.intersection(*en):
         if fair == "weak":

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, note
+from hypothesis import HealthCheck, given, note, settings
 from strategies import systems_v2
 
 from statebound.checker import (
@@ -106,6 +106,9 @@ def test_a_fairness_group_with_unknown_names_is_a_model_error() -> None:
 # --------------------------------------------------------------------------- random systems against the interpreter
 
 V2 = systems_v2()
+#: the profile's settings, without the health checks that the size of these systems can trip
+V2_SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                              HealthCheck.large_base_example, HealthCheck.filter_too_much])
 
 
 def _reference_or_error(system: System) -> Reference | None:
@@ -119,6 +122,7 @@ def _reference_or_error(system: System) -> Reference | None:
         return None
 
 
+@V2_SETTINGS
 @given(V2)
 def test_v2_explore_reaches_exactly_what_the_interpreter_reaches(system: System) -> None:
     ref = _reference_or_error(system)
@@ -135,6 +139,7 @@ def test_v2_explore_reaches_exactly_what_the_interpreter_reaches(system: System)
     assert labelled == {(s, lab, t) for s, succ in ref.successors.items() for lab, t in succ}
 
 
+@V2_SETTINGS
 @given(V2)
 def test_v2_every_verdict_and_counterexample_matches_the_interpreter(system: System) -> None:
     ref = _reference_or_error(system)
@@ -148,6 +153,7 @@ def test_v2_every_verdict_and_counterexample_matches_the_interpreter(system: Sys
     assert_report_matches(ref, report)
 
 
+@V2_SETTINGS
 @given(V2)
 def test_v2_leads_to_matches_an_exhaustive_fair_cycle_search(system: System) -> None:
     ref = _reference_or_error(system)
@@ -161,6 +167,7 @@ def test_v2_leads_to_matches_an_exhaustive_fair_cycle_search(system: System) -> 
                 assert (report.outcome(p.name).verdict is Verdict.VIOLATED) == expected
 
 
+@V2_SETTINGS
 @given(systems_v2(errors=True, with_properties=False))
 def test_v2_model_errors_found_while_exploring_match_the_interpreter(system: System) -> None:
     try:
