@@ -296,7 +296,7 @@ def temporal_systems_v2(draw: st.DrawFn) -> System:
     groups = tuple(
         Fairness(draw(st.sampled_from(["weak", "strong"])),
                  tuple(draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=3, unique=True))), name=f"g{k}")
-        for k in range(draw(st.integers(0, 2))))
+        for k in range(draw(st.integers(0, 2)) if pairs else 0))
     a = atoms(system)
     props = (leads_to("live", draw(a), draw(a)), infinitely_often("often", draw(a)),
              eventually_always("settles", draw(a)), eventually("reaches", draw(a)))
