@@ -399,6 +399,10 @@ from .trace_cmd import trace_cmd as _trace_cmd  # noqa: E402 - it uses this modu
 cli.add_command(_trace_cmd)
 cli.add_command(simulate_cmd)
 
+from .conform_cmd import conform_cmd as _conform_cmd  # noqa: E402 - a real implementation in lockstep (issue 12)
+
+cli.add_command(_conform_cmd)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
