@@ -66,7 +66,8 @@ def strict_exit_code(report: Report, code: ExitCode) -> ExitCode:
 # --------------------------------------------------------------------------- where things are defined
 
 #: the calls that define a property, and the one that defines a transition
-_PROPERTY_MAKERS = frozenset({"always", "sometimes", "on_step", "never_after", "leads_to",
+_PROPERTY_MAKERS = frozenset({"always", "sometimes", "on_step", "never_after", "leads_to", "infinitely_often",
+                              "eventually_always", "eventually", "on_every_step",
                               "Always", "Sometimes", "OnStep", "NeverAfter", "LeadsTo"})
 _TRANSITION_MAKERS = frozenset({"Transition"})
 
