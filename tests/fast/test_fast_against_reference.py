@@ -42,7 +42,7 @@ def assert_same(system: System, budget: Budget = Budget()) -> None:
     assert summary(got) == summary(ref)
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(SMALL)
 def test_fast_explores_the_same_states_in_the_same_order(system: System) -> None:
     ref = explore(system, keep_edges=True)
@@ -57,20 +57,20 @@ def test_fast_explores_the_same_states_in_the_same_order(system: System) -> None
         assert got.trace(sid) == ref.trace(sid)
 
 
-@settings(max_examples=80)
+@settings(max_examples=60)
 @given(SMALL)
 def test_fast_reports_what_the_reference_reports(system: System) -> None:
     assert_same(system)
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(SMALL, st.data())
 def test_fast_stops_where_the_reference_stops_at_a_state_budget(system: System, data: st.DataObject) -> None:
     total = len(explore(system))
     assert_same(system, Budget(max_states=data.draw(st.integers(0, total + 1), label="max_states")))
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(SMALL, st.integers(0, 4))
 def test_fast_stops_where_the_reference_stops_at_a_depth_bound(system: System, bound: int) -> None:
     assert_same(system, Budget(max_depth=bound))
@@ -101,7 +101,7 @@ def test_the_fast_engine_is_registered_by_name() -> None:
     assert e.name == "fast"
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(systems_v2(errors=False))
 def test_fast_checks_a_second_edition_system_like_the_reference_or_says_it_cannot(system: System) -> None:
     """Constructs of issue 9 the fast engine does not pack are refused with a message, never
