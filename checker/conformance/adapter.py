@@ -92,7 +92,8 @@ class Adapter(Protocol):
     - ``close()``: release everything (servers, tasks, sockets); called once, at the end.
     """
 
-    internal: Collection[str]
+    @property
+    def internal(self) -> Collection[str]: ...  # a property: a class attribute (a tuple) satisfies it
 
     def reset(self) -> None: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from conformance.browser import Browser
 from conformance.clients import Policy, ReconnectingClient, SessionStore
@@ -14,7 +15,7 @@ from leftovers import open_sockets
 FAST = {"backoff": 0.02, "handshake_timeout": 2.0}
 
 
-def run(test: Callable[[CommandServer, Browser, SessionStore], Awaitable[None]], **options: str) -> None:
+def run(test: Callable[[CommandServer, Browser, SessionStore], Awaitable[None]], **options: Any) -> None:
     before = open_sockets()
 
     async def main() -> None:
