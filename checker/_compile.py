@@ -27,7 +27,8 @@ __all__ = ["Compiled", "Action", "Label", "OutOfDomain", "DeadlineReached", "com
 State = tuple[Any, ...]
 #: the writes of one transition, as (slot, value) pairs
 Writes = tuple[tuple[int, Any], ...]
-#: an int (action index) for a plain step; (action, ((instance index, transition), ...)) for a broadcast
+#: an int (action index) for a plain step; (action, ((instance index, transition), ...)) for a broadcast,
+#: its receivers wave by wave when they cascade (issue 9)
 Label = Any
 
 #: systems with more instances than this share each event's receivers between its senders
