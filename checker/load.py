@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -251,9 +252,6 @@ def load_system(target: str, params: Sequence[str] = (), *, fn: Callable[..., An
     if not system.params:
         bound = {n: p.default for n, p in signature_params(fn).items() if p.default is not inspect.Parameter.empty}
         bound.update(kwargs)
-        system = System(
-            name=system.name, instances=system.instances, properties=system.properties,
-            terminal=system.terminal, check_deadlock=system.check_deadlock,
-            params=tuple(bound.items()),
-        )
+        # every other field kept (shared variables, families, initial, constraint, fairness, ...)
+        system = dataclasses.replace(system, params=tuple(bound.items()))
     return system

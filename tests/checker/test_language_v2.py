@@ -497,8 +497,6 @@ def test_states_outside_the_constraint_are_kept_but_not_expanded() -> None:
     assert ex.successors(3) == []
 
 
-@pytest.mark.xfail(strict=False, reason="the reference engine's deadlock check must skip states outside the "
-                   "constraint (Compiled.expands(s) is False there); issue 9, reported to the engine's owner")
 def test_a_state_outside_the_constraint_is_not_a_deadlock() -> None:
     n = Var("n", Int(0, 9))
     m = Machine(name="m", variables=(n,), transitions=(Transition("inc", guard=n < 9, updates={n: n + 1}),))

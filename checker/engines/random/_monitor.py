@@ -211,7 +211,7 @@ class Monitor:
         run.fair.append(fair)
         if self.leads:
             self._leads_to(run, fair, found)
-        if (self.deadlock is not None and not succ and self.deadlock not in reported
+        if (self.deadlock is not None and not succ and self.deadlock not in reported and self.c.expands(s)
                 and (self.terminal is None or not self.terminal(s))):
             found.append(self._found(run, self.deadlock, j, "a reachable state has no enabled transition and is not "
                                      "declared terminal", Breach(state=j)))

@@ -66,7 +66,8 @@ class Watch:
                 found[k] = sid
 
     def visit(self, sid: int, s: State, succ: Sequence[tuple[Label, State]], expanding: bool) -> bool:
-        if not succ and self.check_deadlock and self.deadlock is None:
+        if not succ and self.check_deadlock and self.deadlock is None and self.compiled.expands(s):
+            # (a state outside the system's constraint is never expanded: not a deadlock)
             if self.terminal is None or not self.terminal(s):
                 self.deadlock = sid
         if expanding and self.step_rules:
