@@ -160,8 +160,11 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
 @click.argument("target", shell_complete=complete_target)
 @_param_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
-    """Show TARGET's parameters, instances, transitions and properties."""
+@click.option("--lint", "with_lint", is_flag=True,
+              help="Also lint the model with z3 (needs statebound[symbolic]): guards never true, receivers "
+                   "enabled together, updates that can leave their domain, variables that never change.")
+def list_cmd(target: str, params: tuple[str, ...], fmt: str, with_lint: bool = False) -> int:
+    """Show TARGET's parameters, instances, transitions and properties (and, with --lint, lint warnings)."""
     run = _state()
     run.target, run.phase = target, LOADING
     with model_code(None):  # the model's own output must not corrupt --format json (defect 10)
@@ -172,6 +175,7 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
     import inspect
 
     param_list = [(n, None if p.default is inspect.Parameter.empty else p.default) for n, p in sig.items()]
+    findings = _lint_findings(system) if with_lint else ()
     if fmt == "json":
         doc = {
             "system": system.name,
@@ -188,7 +192,11 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
                 for i in system.instances
             ],
             "properties": [{"name": p.name, "kind": p.kind, "rule": property_text(p)} for p in system.properties],
+            "warnings": list(getattr(system, "warnings", ())),
         }
+        if with_lint:
+            doc["lint"] = [{"code": str(w.code), "instance": w.instance, "transition": w.transition,
+                            "variable": w.variable, "where": w.where, "what": w.what, "fix": w.fix} for w in findings]
         click.echo(json.dumps(doc, indent=2, default=str))
         return EXIT_OK
     click.echo(f"system {system.name}")
@@ -211,7 +219,27 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str) -> int:
         click.echo(f"  {p.name}  [{p.kind}]  {property_text(p)}")
     if system.check_deadlock:
         click.echo("  deadlock-free  [deadlock]  every reachable state can take a step or is terminal")
+    warnings = list(getattr(system, "warnings", ()))
+    if warnings:
+        click.echo(f"warnings ({len(warnings)}):")
+        for w in warnings:
+            click.echo(f"  {w}")
+    if with_lint:
+        click.echo(f"lint ({len(findings)}):" if findings else "lint: nothing to report")
+        for finding in findings:
+            click.echo(f"  {finding}")
     return EXIT_OK
+
+
+def _lint_findings(system: Any) -> tuple[Any, ...]:
+    """The z3 lint of *system*; without z3 installed, bad input that says how to get it."""
+    try:
+        from .checker.lint import lint
+        return lint(system)
+    except ModuleNotFoundError as err:
+        if err.name != "z3":
+            raise
+        raise InputError("--lint needs z3: pip install 'statebound[symbolic]' (or z3-solver)") from None
 
 
 def _transition_text(t: Any) -> str:
