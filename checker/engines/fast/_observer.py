@@ -17,7 +17,7 @@ import numpy.typing as npt
 from ...property import NeverAfter
 from ...result import Breach, Coverage, Outcome, Verdict
 from ..base import Budget
-from ..reference.observer import _Observer, _story
+from ..reference.observer import Observer, never_after_story
 from ..reference.observer import check_never_after as reference_never_after
 from ._explore import FastExploration
 from ._safety import ENGINE, fast_outcome
@@ -35,7 +35,7 @@ def check_never_after(ex: FastExploration, p: NeverAfter, budget: Budget, deadli
     """Search the product of the explored graph and *p*'s observer (the reference engine's own
     product search when the exploration is partial or too many instances are watched)."""
     c = ex.compiled
-    obs = _Observer(c, p)
+    obs = Observer(c, p)
     nb = len(obs.watched)
     if not (ex.complete and ex.search.keep_edges) or nb > MAX_WATCHED:
         return replace(reference_never_after(c, p, budget, deadline), engine=ENGINE)
@@ -109,7 +109,7 @@ def check_never_after(ex: FastExploration, p: NeverAfter, budget: Budget, deadli
         label_refs = [refs[lab] for lab in labs]
         states = [ex.state(s) for s, _ in nodes] + [ex.state(int(targets[edge]))]
         tr = c.trace(states, label_refs)
-        trigger, story = _story(c, p, label_refs)
+        trigger, story = never_after_story(c, p, label_refs)
         return fast_outcome(p, Verdict.VIOLATED, cov, tr, story, breach=Breach(step=len(label_refs), trigger=trigger))
     if not search.complete:
         return fast_outcome(p, Verdict.INCONCLUSIVE, cov, None,

@@ -10,8 +10,8 @@ import numpy.typing as npt
 
 from ...expr import to_text
 from ...property import Always, OnStep, Property, Sometimes, antecedent
-from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Verdict
-from ..reference.common import step_tags
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Verdict
+from ..reference.safety import step_rule_breach
 from ._explore import FastExploration, Packed
 from ._search import Batch, Search
 from ._vexpr import BoolFn
@@ -175,14 +175,8 @@ def safety_outcome(ex: FastExploration, w: Watch, k: int, p: Property, cov: Cove
         states, labels = ex.path(sid)
         t = ex.packed.layout.unpack(words)
         tr = c.trace([*states, t], [*labels, label])
-        pre = states[-1]
-        insts = [i for i, tr_ in c.label_transitions(label) if tr_.tags & p.tags]
-        side = Side.BEFORE if any(not c.expr_fn(p.before, i)(pre) for i in insts) else Side.AFTER
-        which = ("the state before it breaks the rule's before-condition" if side is Side.BEFORE
-                 else "it breaks the rule's after-condition")
-        return fast_outcome(p, Verdict.VIOLATED, cov, tr,
-                            f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & step_tags(c, label)))} and {which}",
-                            breach=Breach(step=len(tr.steps), side=side))
+        message, breach = step_rule_breach(c, p, states[-1], label, len(tr.steps))
+        return fast_outcome(p, Verdict.VIOLATED, cov, tr, message, breach=breach)
     warnings = []
     if k not in w.tag_fired and ex.complete:
         warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")

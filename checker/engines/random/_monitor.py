@@ -20,7 +20,7 @@ from ...property import Always, LeadsTo, NeverAfter, OnStep, Property, Sometimes
 from ...result import DEADLOCK, Breach, Kind, Side, Trace
 from ..reference.common import step_tags, when
 from ..reference.liveness import obligations
-from ..reference.observer import _Observer, _story
+from ..reference.observer import Observer, never_after_story
 
 __all__ = ["Finding", "Monitor", "Run", "sender"]
 
@@ -97,7 +97,7 @@ class Monitor:
         self.always: list[tuple[int, Callable[[State], bool]]] = []
         self.sometimes: list[tuple[int, Callable[[State], bool]]] = []
         self.step_rules: list[tuple[int, OnStep, dict[str, tuple[Callable[[State], bool], Callable[[State, State], bool]]]]] = []
-        self.observers: list[tuple[int, NeverAfter, _Observer]] = []
+        self.observers: list[tuple[int, NeverAfter, Observer]] = []
         self.leads: list[tuple[int, Callable[[State], bool], Callable[[State], bool]]] = []
         for k, p in enumerate(self.props):
             if isinstance(p, Always):
@@ -108,7 +108,7 @@ class Monitor:
                 fns = {i.name: (c.expr_fn(p.before, i.name), c.step_fn(p.after, i.name)) for i in system.tagged_instances(p.tags)}
                 self.step_rules.append((k, p, fns))
             elif isinstance(p, NeverAfter):
-                self.observers.append((k, p, _Observer(c, p)))
+                self.observers.append((k, p, Observer(c, p)))
             elif isinstance(p, LeadsTo):
                 self.leads.append((k, c.expr_fn(p.p, None), c.expr_fn(p.q, None)))
         # fairness obligations (issue 9, TLA+'s WF_vars/SF_vars): each fair transition's own and each
@@ -172,7 +172,7 @@ class Monitor:
             armed = run.armed[j]
             forb = obs.classify(label)[1]
             if forb and True in armed and any(armed[w] for w in forb) and k not in run.reported:
-                trigger, story = _story(self.c, p, run.labels)
+                trigger, story = never_after_story(self.c, p, run.labels)
                 found.append(self._found(run, k, n, story, Breach(step=n, trigger=trigger)))
             run.armed[j] = obs.after(armed, label, t)
         found += self._state(run, succ)

@@ -16,7 +16,7 @@ from .common import outcome, tagged
 from .explore import Exploration
 from .search import Search
 
-__all__ = ["check_never_after"]
+__all__ = ["Observer", "check_never_after", "never_after_story"]
 
 Armed = tuple[bool, ...]
 Node = tuple[Any, Armed]  # (a state, or a state id of the explored graph; what the observer remembers)
@@ -43,7 +43,7 @@ def check_never_after(c: Compiled, p: NeverAfter, budget: Budget, deadline: floa
     else:
         initial = list(c.initial_states())
         succ, decode = c.successors, _identity  # type: ignore[assignment]  # nodes are states
-    obs = _Observer(c, p)
+    obs = Observer(c, p)
     start: Armed = tuple(False for _ in obs.watched)
     violation: list[tuple[int, Label, Any]] = []
 
@@ -71,7 +71,7 @@ def check_never_after(c: Compiled, p: NeverAfter, budget: Budget, deadline: floa
         nodes, labels = search.path(nid)
         labels.append(label)
         tr = c.trace([decode(n[0]) for n in nodes] + [decode(t)], labels)
-        trigger, story = _story(c, p, labels)
+        trigger, story = never_after_story(c, p, labels)
         return outcome(p, Verdict.VIOLATED, cov, tr, story, breach=Breach(step=len(labels), trigger=trigger))
     if not search.complete:
         return outcome(p, Verdict.INCONCLUSIVE, cov, None,
@@ -85,7 +85,7 @@ def _identity(s: State) -> State:
     return s
 
 
-class _Observer:
+class Observer:
     """The observer's transition function: which watched instances a step arms, breaks, resets."""
 
     def __init__(self, c: Compiled, p: NeverAfter) -> None:
@@ -138,7 +138,7 @@ class _Observer:
         return tuple(new)
 
 
-def _story(c: Compiled, p: NeverAfter, labels: list[Label]) -> tuple[int | None, str]:
+def never_after_story(c: Compiled, p: NeverAfter, labels: list[Label]) -> tuple[int | None, str]:
     """(the trigger's step number, the message): which step armed the observer and which broke the rule."""
     last = len(labels)
     culprits = set(tagged(c, labels[-1], p.forbidden))

@@ -13,7 +13,7 @@ from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Verdict
 from .common import ENGINE, budget_note, open_verdict, outcome, step_tags
 from .explore import Exploration
 
-__all__ = ["Watch", "safety_outcome", "deadlock_outcome"]
+__all__ = ["Watch", "safety_outcome", "deadlock_outcome", "step_rule_breach"]
 
 StepCheck = tuple[int, Callable[[State], bool], Callable[[State, State], bool]]
 
@@ -123,18 +123,23 @@ def safety_outcome(ex: Exploration, w: Watch, k: int, p: Property, cov: Coverage
         sid, label, t = step
         states, labels = ex.search.path(sid)
         tr = c.trace([*states, t], [*labels, label])
-        pre = states[-1]
-        insts = [i for i, tr_ in c.label_transitions(label) if tr_.tags & p.tags]
-        side = Side.BEFORE if any(not c.expr_fn(p.before, i)(pre) for i in insts) else Side.AFTER
-        which = ("the state before it breaks the rule's before-condition" if side is Side.BEFORE
-                 else "it breaks the rule's after-condition")
-        return outcome(p, Verdict.VIOLATED, cov, tr,
-                       f"step {len(tr.steps)} is tagged {'/'.join(sorted(p.tags & step_tags(c, label)))} and {which}",
-                       breach=Breach(step=len(tr.steps), side=side))
+        message, breach = step_rule_breach(c, p, states[-1], label, len(tr.steps))
+        return outcome(p, Verdict.VIOLATED, cov, tr, message, breach=breach)
     warnings = []
     if k not in w.tag_fired and ex.complete:
         warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")
     return outcome(p, open_verdict(ex), cov, None, budget_note(ex), warnings)
+
+
+def step_rule_breach(c: Compiled, p: OnStep, pre: State, label: Label, n: int) -> tuple[str, Breach]:
+    """The message and breach of step *n* (*label*, from state *pre*) breaking the step rule *p*:
+    which side of the rule it broke, in the words every engine uses."""
+    insts = [i for i, t in c.label_transitions(label) if t.tags & p.tags]
+    side = Side.BEFORE if any(not c.expr_fn(p.before, i)(pre) for i in insts) else Side.AFTER
+    which = ("the state before it breaks the rule's before-condition" if side is Side.BEFORE
+             else "it breaks the rule's after-condition")
+    return (f"step {n} is tagged {'/'.join(sorted(p.tags & step_tags(c, label)))} and {which}",
+            Breach(step=n, side=side))
 
 
 def deadlock_outcome(ex: Exploration, w: Watch, cov: Coverage) -> Outcome:

@@ -16,10 +16,11 @@ import z3
 
 from ..._compile import Compiled, Label
 from ...errors import InputError, suggest
-from ...expr import to_text
 from ...machine import System
 from ...property import Always, NeverAfter, OnStep, Property, Sometimes
-from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Trace, Verdict
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Trace, Verdict
+from ..reference.observer import never_after_story
+from ..reference.safety import step_rule_breach
 from ._encode import Encoding, Frame, Term
 
 __all__ = ["Role", "Goal", "select", "goals_of", "bad", "violation", "outcome", "DOMAIN"]
@@ -136,13 +137,7 @@ def violation(c: Compiled, goal: Goal, trace: Trace, labels: Sequence[Label]) ->
         return where, Breach(state=n)
     if isinstance(p, OnStep):
         pre = tuple(x for _, x in trace.states[-2])
-        fired = c.label_transitions(labels[-1])
-        insts = [i for i, t in fired if t.tags & p.tags]
-        broke_before = any(not c.expr_fn(p.before, i)(pre) for i in insts)
-        tags = "/".join(sorted(p.tags & frozenset(tag for _, t in fired for tag in t.tags)))
-        which = ("the state before it breaks the rule's before-condition" if broke_before
-                 else "it breaks the rule's after-condition")
-        return f"step {n} is tagged {tags} and {which}", Breach(step=n, side=Side.BEFORE if broke_before else Side.AFTER)
+        return step_rule_breach(c, p, pre, labels[-1], n)
     if isinstance(p, NeverAfter):
         return _never_after_story(c, p, labels)
     raise AssertionError(f"no counterexample message for {goal.name}")
@@ -153,27 +148,9 @@ def _tagged(c: Compiled, label: Label, tags: frozenset[str]) -> list[str]:
 
 
 def _never_after_story(c: Compiled, p: NeverAfter, labels: Sequence[Label]) -> tuple[str, Breach]:
-    last = len(labels)
-    culprits = set(_tagged(c, labels[-1], p.forbidden))
-    trigger_at = None
-    for k in range(len(labels) - 2, -1, -1):
-        names = _tagged(c, labels[k], p.trigger)
-        if names and (not p.per_instance or culprits & set(names)):
-            trigger_at = k + 1
-            break
-
-    def carrier(k: int, tags: frozenset[str]) -> str:
-        hits = [f"{i}: {t.name}" for i, t in c.label_transitions(labels[k]) if t.tags & tags]
-        return f" ({', '.join(hits)})" if hits else ""
-
-    head = (f"step {trigger_at}{carrier(trigger_at - 1, p.trigger)} is tagged {'/'.join(sorted(p.trigger))}"
-            if trigger_at else "a trigger happened")
-    if isinstance(p.until, frozenset):
-        until = f", with no {'/'.join(sorted(p.until))} between" if p.until else ""
-    else:
-        until = f", and {to_text(p.until)} never held between"
-    story = f"{head}; step {last}{carrier(last - 1, p.forbidden)} is tagged {'/'.join(sorted(p.forbidden))}{until}"
-    return story, Breach(step=last, trigger=trigger_at)
+    """The reference engine's words for a ``never_after`` counterexample."""
+    trigger_at, story = never_after_story(c, p, list(labels))
+    return story, Breach(step=len(labels), trigger=trigger_at)
 
 
 def liveness_note(p: Property | None = None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from ..._compile import Compiled, Label, State
 from ...property import Always, NeverAfter, OnStep, Property
 from ...result import Side
-from ..reference.observer import _Observer
+from ..reference.observer import Observer
 
 __all__ = ["BROKEN", "Monitor", "StateMonitor", "StepMonitor", "ObserverMonitor", "monitor_for", "unmonitored"]
 
@@ -97,7 +97,7 @@ class ObserverMonitor(Monitor):
 
     def __init__(self, c: Compiled, p: NeverAfter) -> None:
         self.prop = p
-        self.obs = _Observer(c, p)
+        self.obs = Observer(c, p)
         self.calm: tuple[bool, ...] = tuple(False for _ in self.obs.watched)
 
     def start(self, s: State) -> Any:
