@@ -7,12 +7,12 @@ pass on :data:`MISSING_HINT` as a one-line note.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from ..checker import InputError
+from ..checker.files import write_atomically
 
 __all__ = ["MISSING_HINT", "TIMEOUT", "has_graphviz", "render", "render_bytes", "write_atomically"]
 
@@ -78,22 +78,3 @@ def render_bytes(dot_source: str, *, fmt: str, timeout: float = TIMEOUT, where: 
     return data
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through ``.NAME.tmp`` and a rename, so that no reader (and no
-    interrupted or failed write) ever leaves a truncated file (issue 8, defect 6). No ``fsync``:
-    this guards against interruptions and full disks, not against a power cut."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException as err:
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            err.filename = str(path)  # name the file meant, not its temporary (os.write names none)
-        raise

@@ -27,6 +27,7 @@ except ImportError:  # not on POSIX: checks run unlocked
     fcntl = None  # type: ignore[assignment]
 
 from .checker.errors import InputError
+from .checker.files import temp_name, write_atomically
 
 __all__ = ["MANIFEST", "LOCK", "LOCK_WAIT", "OutputDir", "temp_name"]
 
@@ -34,36 +35,6 @@ MANIFEST = ".statebound-files"
 LOCK = ".statebound-lock"
 #: seconds a check waits for another check to release the folder before failing
 LOCK_WAIT = 3.0
-
-
-def temp_name(name: str) -> str:
-    """Where *name* is written before it is renamed into place."""
-    return f".{name}.tmp"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write *data* to *path* through a temporary file and a rename: all of it or nothing.
-
-    This guards against interruptions and full disks (a failed ``write`` or ``close``), not
-    against a power cut: there is no ``fsync``, which would cost more than the check on a run
-    with many diagrams. (:func:`statebound.diagrams.render.write_atomically` is the same for the
-    ``diagram`` command; it is not imported here because the diagrams package is slow to import.)
-    """
-    tmp = path.with_name(temp_name(path.name))
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException as err:
-        tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            err.filename = str(path)  # name the file meant, not its temporary (os.write names none)
-        raise
 
 
 class OutputDir:

@@ -580,7 +580,7 @@ def write_files(report: Report, *, system: System | None, target: str, junit: Pa
     atomically); returns one error line per file that could not be written."""
     import json
 
-    from ._outputs import write_atomically
+    from .checker.files import write_atomically
 
     errors: list[str] = []
     for option, path in (("--junit", junit), ("--sarif", sarif)):

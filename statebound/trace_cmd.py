@@ -68,7 +68,7 @@ def html_document(system: System, report: Report, *, target: str, result: TraceR
 
 def write_html(path: Path, system: System, report: Report, *, target: str, result: TraceResult | None = None) -> Path:
     """Write the HTML report to *path* (atomically); an :class:`InputError` when it cannot."""
-    from ._outputs import write_atomically
+    from .checker.files import write_atomically
 
     data = html_document(system, report, target=target, result=result)
     try:

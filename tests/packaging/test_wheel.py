@@ -8,6 +8,7 @@ through a ``.pth`` line (a plain path: the editable install in that folder is no
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -23,8 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # build from a copy of the tracked tree: a build/ folder left in the checkout by an earlier
+    # build would otherwise leak files that no longer exist into the wheel
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.split("\n")
+    src = tmp_path_factory.mktemp("src")
+    for name in filter(None, tracked):
+        here, there = ROOT / name, src / name
+        there.parent.mkdir(parents=True, exist_ok=True)
+        if here.is_symlink():
+            there.symlink_to(os.readlink(here))
+        elif here.is_file():
+            shutil.copy2(here, there)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
         check=True, capture_output=True, text=True,
     )
     (built,) = out.glob("statebound-*.whl")
