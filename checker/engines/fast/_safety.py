@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ...expr import to_text
-from ...property import Always, OnStep, Property, Sometimes, antecedent
-from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Verdict
-from ..reference.safety import step_rule_breach
+from ..._compile import Label, State
+from ...property import Always, OnStep, Property, Sometimes
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Trace, Verdict
+from ..reference.safety import decide
 from ._explore import FastExploration, Packed
 from ._search import Batch, Search
 from ._vexpr import BoolFn
@@ -147,40 +148,18 @@ class Watch:
 
 
 def safety_outcome(ex: FastExploration, w: Watch, k: int, p: Property, cov: Coverage) -> Outcome:
-    """The outcome of state property or step rule number *k* (as the reference engine words it)."""
+    """The outcome of state property or step rule number *k* (decided as the reference engine does)."""
     c = ex.compiled
-    if isinstance(p, Always):
-        hit = w.found_state.get(k)
-        if hit is not None:
-            tr = ex.trace(hit)
-            where = "the initial state breaks it" if not tr.steps else f"the state after step {len(tr.steps)} breaks it"
-            return fast_outcome(p, Verdict.VIOLATED, cov, tr, where, breach=Breach(state=len(tr.steps)))
-        warnings = []
-        ante = antecedent(p.expr)
-        if ante is not None and ex.complete and not _anywhere(ex, ante):
-            warnings.append(f"holds vacuously: no reachable state satisfies {to_text(ante)}")
-        return fast_outcome(p, _open(ex), cov, None, _note(ex), warnings)
-    if isinstance(p, Sometimes):
-        hit = w.found_state.get(k)
-        if hit is not None:
-            return fast_outcome(p, Verdict.HOLDS, cov, ex.trace(hit), "witness: the last state satisfies it")
-        if ex.complete:
-            return fast_outcome(p, Verdict.VIOLATED, cov, None, f"no reachable state satisfies {to_text(p.expr)}")
-        return fast_outcome(p, Verdict.INCONCLUSIVE, cov, None, _note(ex))
-    assert isinstance(p, OnStep)
-    step = w.found_step.get(k)
-    if step is not None:
-        sid, lab, words = step
+
+    def step_trace(found: tuple[int, int, Any]) -> tuple[Trace, State, Label]:
+        sid, lab, words = found
         label = ex.packed.stepper.labels.refs[lab]
         states, labels = ex.path(sid)
-        t = ex.packed.layout.unpack(words)
-        tr = c.trace([*states, t], [*labels, label])
-        message, breach = step_rule_breach(c, p, states[-1], label, len(tr.steps))
-        return fast_outcome(p, Verdict.VIOLATED, cov, tr, message, breach=breach)
-    warnings = []
-    if k not in w.tag_fired and ex.complete:
-        warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")
-    return fast_outcome(p, _open(ex), cov, None, _note(ex), warnings)
+        return c.trace([*states, ex.packed.layout.unpack(words)], [*labels, label]), states[-1], label
+
+    return decide(c, p, cov, complete=ex.complete, note=_note(ex), trace_of=ex.trace,
+                  anywhere=lambda expr: _anywhere(ex, expr), state_hit=w.found_state.get(k),
+                  step_hit=w.found_step.get(k), step_trace=step_trace, tag_fired=k in w.tag_fired, make=fast_outcome)
 
 
 def deadlock_outcome(ex: FastExploration, w: Watch, cov: Coverage) -> Outcome:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..._compile import Compiled, Label, State
-from ...expr import to_text
+from ...expr import Expr, to_text
 from ...property import Always, OnStep, Property, Sometimes, antecedent
-from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Verdict
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Side, Trace, Verdict
 from .common import ENGINE, budget_note, open_verdict, outcome, step_tags
 from .explore import Exploration
 
-__all__ = ["Watch", "safety_outcome", "deadlock_outcome", "step_rule_breach"]
+__all__ = ["Watch", "decide", "deadlock_outcome", "safety_outcome", "step_rule_breach"]
 
 StepCheck = tuple[int, Callable[[State], bool], Callable[[State, State], bool]]
 
@@ -97,38 +98,57 @@ class Watch:
 def safety_outcome(ex: Exploration, w: Watch, k: int, p: Property, cov: Coverage) -> Outcome:
     """The outcome of state property or step rule number *k* after the exploration."""
     c = ex.compiled
+
+    def anywhere(expr: Expr) -> bool:
+        fn = c.expr_fn(expr, None)
+        return any(fn(s) for s in ex.states)
+
+    def step_trace(found: tuple[int, Label, State]) -> tuple[Trace, State, Label]:
+        sid, label, t = found
+        states, labels = ex.search.path(sid)
+        return c.trace([*states, t], [*labels, label]), states[-1], label
+
+    return decide(c, p, cov, complete=ex.complete, note=budget_note(ex), trace_of=ex.trace, anywhere=anywhere,
+                  state_hit=w.found_state.get(k), step_hit=w.found_step.get(k), step_trace=step_trace,
+                  tag_fired=k in w.tag_fired, make=outcome)
+
+
+Make = Callable[..., Outcome]
+
+
+def decide(c: Compiled, p: Property, cov: Coverage, *, complete: bool, note: str, trace_of: Callable[[int], Trace],
+           anywhere: Callable[[Expr], bool], state_hit: int | None, step_hit: Any,
+           step_trace: Callable[[Any], tuple[Trace, State, Label]], tag_fired: bool, make: Make) -> Outcome:
+    """The verdict of a state property or step rule from what a search found, in the words every
+    explicit engine uses: *state_hit* is the state that breaks (or witnesses) it, *step_hit* the
+    step that breaks a step rule (*step_trace* turns it into its trace, the state before and the
+    step's label), *anywhere* says whether some explored state satisfies an expression."""
+    open_verdict = Verdict.HOLDS if complete else Verdict.INCONCLUSIVE
     if isinstance(p, Always):
-        hit = w.found_state.get(k)
-        if hit is not None:
-            tr = ex.trace(hit)
+        if state_hit is not None:
+            tr = trace_of(state_hit)
             where = "the initial state breaks it" if not tr.steps else f"the state after step {len(tr.steps)} breaks it"
-            return outcome(p, Verdict.VIOLATED, cov, tr, where, breach=Breach(state=len(tr.steps)))
+            return make(p, Verdict.VIOLATED, cov, tr, where, breach=Breach(state=len(tr.steps)))
         warnings = []
         ante = antecedent(p.expr)
-        if ante is not None and ex.complete:
-            vac = c.expr_fn(ante, None)
-            if not any(vac(s) for s in ex.states):
-                warnings.append(f"holds vacuously: no reachable state satisfies {to_text(ante)}")
-        return outcome(p, open_verdict(ex), cov, None, budget_note(ex), warnings)
+        if ante is not None and complete and not anywhere(ante):
+            warnings.append(f"holds vacuously: no reachable state satisfies {to_text(ante)}")
+        return make(p, open_verdict, cov, None, note, warnings)
     if isinstance(p, Sometimes):
-        hit = w.found_state.get(k)
-        if hit is not None:
-            return outcome(p, Verdict.HOLDS, cov, ex.trace(hit), "witness: the last state satisfies it")
-        if ex.complete:
-            return outcome(p, Verdict.VIOLATED, cov, None, f"no reachable state satisfies {to_text(p.expr)}")
-        return outcome(p, Verdict.INCONCLUSIVE, cov, None, budget_note(ex))
+        if state_hit is not None:
+            return make(p, Verdict.HOLDS, cov, trace_of(state_hit), "witness: the last state satisfies it")
+        if complete:
+            return make(p, Verdict.VIOLATED, cov, None, f"no reachable state satisfies {to_text(p.expr)}")
+        return make(p, Verdict.INCONCLUSIVE, cov, None, note)
     assert isinstance(p, OnStep)
-    step = w.found_step.get(k)
-    if step is not None:
-        sid, label, t = step
-        states, labels = ex.search.path(sid)
-        tr = c.trace([*states, t], [*labels, label])
-        message, breach = step_rule_breach(c, p, states[-1], label, len(tr.steps))
-        return outcome(p, Verdict.VIOLATED, cov, tr, message, breach=breach)
+    if step_hit is not None:
+        tr, pre, label = step_trace(step_hit)
+        message, breach = step_rule_breach(c, p, pre, label, len(tr.steps))
+        return make(p, Verdict.VIOLATED, cov, tr, message, breach=breach)
     warnings = []
-    if k not in w.tag_fired and ex.complete:
+    if not tag_fired and complete:
         warnings.append(f"holds vacuously: no step tagged {', '.join(sorted(p.tags))} is ever taken")
-    return outcome(p, open_verdict(ex), cov, None, budget_note(ex), warnings)
+    return make(p, open_verdict, cov, None, note, warnings)
 
 
 def step_rule_breach(c: Compiled, p: OnStep, pre: State, label: Label, n: int) -> tuple[str, Breach]:
