@@ -26,7 +26,7 @@ from ...property import LeadsTo
 from ...result import Coverage, Outcome, Verdict
 from ..reference import liveness as _reference
 from ..reference.common import when
-from ..reference.liveness import OutOfTime, _FairGraph
+from ..reference.liveness import _FairGraph, on_whole_graph
 from ._explore import FastExploration
 from ._safety import fast_outcome
 
@@ -40,17 +40,8 @@ _BATCH = 1 << 20
 
 def check_leads_to(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
     """The outcome of *p* on the whole explored graph *ex* (which kept its steps)."""
-    if not ex.complete:
-        return fast_outcome(p, Verdict.INCONCLUSIVE, cov, None,
-                            f"not decided: liveness needs the whole state graph; {ex.stopped}")
-    started = time.perf_counter()
-    try:
-        return _decide(ex, p, cov, deadline, started)
-    except OutOfTime:
-        spent = cov.seconds + time.perf_counter() - started
-        stopped = "timeout reached during the fair-cycle analysis"
-        return fast_outcome(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=stopped), None,
-                            f"not decided: {stopped}")
+    return on_whole_graph(p, cov, complete=ex.complete, stopped=ex.stopped, make=fast_outcome,
+                          decide=lambda started: _decide(ex, p, cov, deadline, started))
 
 
 def _evaluate(ex: FastExploration, expr: Any) -> Bools:

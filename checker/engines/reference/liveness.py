@@ -27,7 +27,7 @@ from typing import Any
 
 from ..._compile import Compiled, Label, State
 from ...expr import to_text
-from ...property import LeadsTo
+from ...property import LeadsTo, Property
 from ...result import Coverage, Outcome, Verdict
 from .common import outcome, when
 from .explore import Exploration
@@ -70,17 +70,26 @@ def obligations(c: Compiled) -> list[Obligation]:
 def check_leads_to(ex: Exploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
     """The outcome of *p* on the whole explored graph *ex* (which kept its edges);
     inconclusive when the exploration is partial or *deadline* passes first."""
-    if not ex.complete:
-        return outcome(p, Verdict.INCONCLUSIVE, cov, None,
-                       f"not decided: liveness needs the whole state graph; {ex.stopped}")
+    return on_whole_graph(p, cov, complete=ex.complete, stopped=ex.stopped,
+                          decide=lambda started: _decide(ex, p, cov, deadline, started))
+
+
+def on_whole_graph(p: Property, cov: Coverage, *, complete: bool, stopped: str | None,
+                   decide: Callable[[float], Outcome], make: Callable[..., Outcome] = outcome) -> Outcome:
+    """Run a liveness analysis, *decide* (given its start time), on a complete exploration:
+    ``inconclusive`` when the exploration is partial, or when the deadline passes during the
+    analysis (:class:`OutOfTime`), with coverage saying so. Every explicit engine's liveness
+    properties go through here."""
+    if not complete:
+        return make(p, Verdict.INCONCLUSIVE, cov, None, f"not decided: liveness needs the whole state graph; {stopped}")
     started = time.perf_counter()
     try:
-        return _decide(ex, p, cov, deadline, started)
+        return decide(started)
     except OutOfTime:
         spent = cov.seconds + time.perf_counter() - started
-        stopped = "timeout reached during the fair-cycle analysis"
-        return outcome(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=stopped), None,
-                       f"not decided: {stopped}")
+        why = "timeout reached during the fair-cycle analysis"
+        return make(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=why), None,
+                    f"not decided: {why}")
 
 
 def find_lasso(ex: Exploration, pv: list[bool], q_fn: Callable[[State], bool],

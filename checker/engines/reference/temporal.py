@@ -27,7 +27,7 @@ from ...property import Eventually, EventuallyAlways, InfinitelyOften
 from ...result import Breach, Coverage, Outcome, Verdict
 from .common import outcome, when
 from .explore import Exploration
-from .liveness import Lasso, OutOfTime, Walk, _FairGraph, find_lasso
+from .liveness import Lasso, Walk, _FairGraph, find_lasso, on_whole_graph
 
 __all__ = ["TEMPORAL", "Temporal", "check_temporal"]
 
@@ -39,17 +39,8 @@ TEMPORAL = (InfinitelyOften, EventuallyAlways, Eventually)
 def check_temporal(ex: Exploration, p: Temporal, cov: Coverage, deadline: float | None) -> Outcome:
     """The outcome of *p* on the whole explored graph *ex* (which kept its edges);
     inconclusive when the exploration is partial or *deadline* passes first."""
-    if not ex.complete:
-        return outcome(p, Verdict.INCONCLUSIVE, cov, None,
-                       f"not decided: liveness needs the whole state graph; {ex.stopped}")
-    started = time.perf_counter()
-    try:
-        return _decide(ex, p, cov, deadline, started)
-    except OutOfTime:
-        spent = cov.seconds + time.perf_counter() - started
-        stopped = "timeout reached during the fair-cycle analysis"
-        return outcome(p, Verdict.INCONCLUSIVE, replace(cov, seconds=spent, complete=False, stopped=stopped), None,
-                       f"not decided: {stopped}")
+    return on_whole_graph(p, cov, complete=ex.complete, stopped=ex.stopped,
+                          decide=lambda started: _decide(ex, p, cov, deadline, started))
 
 
 def _decide(ex: Exploration, p: Temporal, cov: Coverage, deadline: float | None, started: float) -> Outcome:
