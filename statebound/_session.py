@@ -113,10 +113,39 @@ _STATES = _Number("a whole number of states, at least 1, e.g. --max-states 10000
 _DEPTH = _Number("a whole number of steps, at least 0, e.g. --max-depth 20", whole=True, least=0)
 
 
+def timeout_option(fn: Any) -> Any:
+    """--timeout, validated alike in every command (a finite, positive number: defect 12)."""
+    return click.option("--timeout", type=_SECONDS, default=None, metavar="SECONDS",
+                        help="Stop after this many seconds, loading and building the model included "
+                             "(inconclusive).")(fn)
+
+
+def output_options(fn: Any) -> Any:
+    """--format, --out and --no-out of the commands that write a report (check, simulate, trace, conform)."""
+    fn = click.option("--no-out", is_flag=True, help="Write no files.")(fn)
+    fn = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT),
+                      show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")(fn)
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                        help="Output for people or for machines.")(fn)
+
+
+def start(target: str, out: Path, no_out: bool, timeout: float | None) -> tuple[_Run, float | None]:
+    """The run of a command that writes a report: --out and --no-out checked, the deadline set, and
+    the --out folder opened, locked and proved writable before anything is loaded (defects 13, 14)."""
+    run = _state()
+    ctx = click.get_current_context()
+    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
+        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    run.timeout, run.target = timeout, target
+    if not no_out:
+        run.outputs = OutputDir.open(out)
+    return run, deadline
+
+
 def _budget_options(fn: Any) -> Any:
     """--max-states, --max-depth and --timeout, shared by check and diagram (defect 15)."""
-    fn = click.option("--timeout", type=_SECONDS, default=None, metavar="SECONDS",
-                      help="Stop after this many seconds, loading and building the model included (inconclusive).")(fn)
+    fn = timeout_option(fn)
     fn = click.option("--max-depth", type=_DEPTH, default=None, metavar="N",
                       help="Explore at most this many steps deep (inconclusive if there is more).")(fn)
     fn = click.option("--max-states", type=_STATES, default=None, metavar="N",

@@ -24,7 +24,6 @@ from typing import Any
 import click
 
 from ._guard import Interrupted, clear_pending_signal, deferred_signals, model_code, signals
-from ._outputs import OutputDir
 from ._session import (
     _TIMED_OUT,
     BUG_HINT,
@@ -49,6 +48,8 @@ from ._session import (
     _Undecided,
     _write_outputs,
     _Written,
+    output_options,
+    start,
 )
 from .checker.engines import ENGINES
 from .checker.errors import InputError, UserError
@@ -88,11 +89,7 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.argument("target", shell_complete=complete_target)
 @_param_opt
 @click.option("--property", "props", multiple=True, metavar="NAME", help="Check only this property (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people or for machines.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path(DEFAULT_OUT),
-              show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
-@click.option("--no-out", is_flag=True, help="Write no files.")
+@output_options
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace (issue 15).")
 @click.option("--engine", "engine_name", type=click.Choice(sorted(ENGINES)), default="explicit", show_default=True,
@@ -105,14 +102,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
               html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None,
               engine_name: str = "explicit") -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples."""
-    run = _state()
-    ctx = click.get_current_context()
-    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
-        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
-    deadline = None if timeout is None else time.monotonic() + timeout
-    run.timeout, run.target = timeout, target
-    if not no_out:
-        run.outputs = OutputDir.open(out)  # before anything runs (defects 13, 14)
+    run, deadline = start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = _load(run, target, params, deadline)
     progress = _Progress(sys.stderr.isatty() and fmt == "text")
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from ._session import output_options, timeout_option
 from .checker.errors import InputError, UserError
 
 __all__ = ["conform_cmd"]
@@ -41,13 +42,8 @@ __all__ = ["conform_cmd"]
               help="Steps per run.")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="The random seed: the same seed gives the same runs (with a deterministic implementation).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people or for machines.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("statebound-out"),
-              show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
-@click.option("--no-out", is_flag=True, help="Write no files.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Stop after this many seconds, loading the model included (inconclusive).")
+@output_options
+@timeout_option
 def conform_cmd(adapter: str, target: str, params: tuple[str, ...], props: tuple[str, ...], runs: int, steps: int,
                 seed: int, fmt: str, out: Path, no_out: bool, timeout: float | None) -> int:
     """Drive the implementation ADAPTER in lockstep with TARGET's model: random runs of the model,
@@ -56,20 +52,12 @@ def conform_cmd(adapter: str, target: str, params: tuple[str, ...], props: tuple
     exit 3 when nothing is found. See docs/conformance.md."""
     from . import _session as session
     from ._guard import model_code
-    from ._outputs import OutputDir
     from .checker.conformance import Adapter, conform, format_result, result_to_json
     from .checker.engines import Budget
     from .checker.load import load_function
     from .checker.output import dumps, to_itf
 
-    run = session._state()
-    ctx = click.get_current_context()
-    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
-        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
-    deadline = None if timeout is None else time.monotonic() + timeout
-    run.timeout, run.target = timeout, target
-    if not no_out:
-        run.outputs = OutputDir.open(out)  # before anything runs, as check does
+    run, deadline = session.start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = session._load(run, target, params, deadline)
     run.phase = f"starting the adapter {adapter}"
     with model_code(deadline):

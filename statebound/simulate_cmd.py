@@ -26,6 +26,7 @@ from typing import Any
 
 import click
 
+from ._session import output_options, timeout_option
 from .checker.errors import InputError
 from .checker.output import format_report, report_to_json, to_itf
 from .checker.result import Report, Verdict
@@ -44,13 +45,8 @@ __all__ = ["simulate_cmd", "emit_pytest_option", "write_regression_tests", "regr
               help="Steps per run.")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="The random seed: the same seed gives the same runs and the same report.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people or for machines.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("statebound-out"),
-              show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
-@click.option("--no-out", is_flag=True, help="Write no files.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Stop after this many seconds, loading the model included (inconclusive).")
+@output_options
+@timeout_option
 def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], runs: int, steps: int, seed: int,
                  fmt: str, out: Path, no_out: bool, timeout: float | None) -> int:
     """Random runs of TARGET, driven by Hypothesis: the properties they break, with shrunk
@@ -58,18 +54,10 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
     (exit 3 when nothing is found); for models too large for check."""
     from . import _session as session
     from ._guard import model_code
-    from ._outputs import OutputDir
     from .checker.engines import Budget
     from .checker.engines.random import RandomEngine
 
-    run = session._state()
-    ctx = click.get_current_context()
-    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
-        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
-    deadline = None if timeout is None else time.monotonic() + timeout
-    run.timeout, run.target = timeout, target
-    if not no_out:
-        run.outputs = OutputDir.open(out)  # before anything runs, as check does
+    run, deadline = session.start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = session._load(run, target, params, deadline)
     run.phase = session.CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)

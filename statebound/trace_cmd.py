@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from ._session import output_options, timeout_option
 from .checker.engines import Budget
 from .checker.engines.trace import CONFORMS, TraceResult, check_trace, read_log
 from .checker.engines.trace.output import candidate_lines, format_trace_result, trace_result_to_json
@@ -87,33 +88,20 @@ def write_html(path: Path, system: System, report: Report, *, target: str, resul
               help="A parameter of the model function (repeatable), e.g. --param clients=2.")
 @click.option("--property", "props", multiple=True, metavar="NAME",
               help="Judge only this property on the recorded run (repeatable); log-conforms is always decided.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people or for machines.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("statebound-out"),
-              show_default=True, help="Directory for report.json, ITF traces and counterexample diagrams.")
-@click.option("--no-out", is_flag=True, help="Write no files.")
+@output_options
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace.")
 @click.option("--max-states", type=click.IntRange(min=1), default=None, metavar="N",
               help="Stop when more than N candidates are kept at one event (inconclusive).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Stop after this many seconds, loading the model included (inconclusive).")
+@timeout_option
 def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path,
               no_out: bool, html: Path | None, max_states: int | None, timeout: float | None) -> int:
     """Replay the recorded run LOG.jsonl through TARGET's model: the first event the model cannot
     explain, and every property the run breaks (docs/trace-format.md)."""
     from . import _session as session
     from ._guard import model_code
-    from ._outputs import OutputDir
 
-    run = session._state()
-    ctx = click.get_current_context()
-    if no_out and ctx.get_parameter_source("out") is click.core.ParameterSource.COMMANDLINE:
-        raise InputError("--out and --no-out: choose one (--no-out writes no files)")
-    deadline = None if timeout is None else time.monotonic() + timeout
-    run.timeout, run.target = timeout, target
-    if not no_out:
-        run.outputs = OutputDir.open(out)  # before anything runs, as check does
+    run, deadline = session.start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = session._load(run, target, params, deadline)
     run.phase = f"reading {log_path}"
     log = read_log(log_path, system)
