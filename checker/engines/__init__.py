@@ -21,7 +21,7 @@ ENGINES: dict[str, str] = {
     "explicit": "statebound.checker.engines.reference:ReferenceEngine",
     "random": "statebound.checker.engines.random:RandomEngine",
     "fast": "statebound.checker.engines.fast:FastEngine",
-    "auto": "statebound.checker.engines.fast:AutoEngine",
+    "auto": "statebound.checker.engines.auto:AutoEngine",
     "bmc": "statebound.checker.engines.symbolic:BmcEngine",
     "induction": "statebound.checker.engines.symbolic:InductionEngine",
 }

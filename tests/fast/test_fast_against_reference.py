@@ -18,6 +18,7 @@ from zoo import ZOO
 
 from statebound.checker import Budget, InputError, Report, System, check, engine, explore
 from statebound.checker.engines import fast
+from statebound.checker.engines.auto import AutoEngine
 
 SMALL = st.one_of(systems(max_instances=3, max_transitions=4),
                   systems(max_instances=3, max_transitions=3, force_broadcast=True))
@@ -135,7 +136,7 @@ def test_a_memory_limit_stops_the_search_with_inconclusive_never_holds() -> None
 def test_auto_uses_the_fast_engine_where_it_applies_and_the_reference_elsewhere() -> None:
     from statebound.checker import Enum, Instance, Machine, Transition, Var, always, is_in, ref
 
-    auto = fast.AutoEngine()
+    auto = AutoEngine()
     assert {o.engine for o in auto.check(_counter(3)).outcomes} == {"fast"}
     s = Var("s", Enum("a", "b"))
     m = Machine(name="m", variables=(s,), transitions=(

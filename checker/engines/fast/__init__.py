@@ -20,7 +20,7 @@ system, so they read exactly like the reference engine's.
 
 It cannot see anything the reference engine sees and it does not; a model it cannot pack (an Int
 domain wider than 62 bits, arithmetic beyond 64 bits) is an :class:`~...errors.InputError` that
-says so (:class:`AutoEngine` then uses the reference engine instead).
+says so (``--engine auto``, :mod:`..auto`, then uses the reference engine instead).
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from ..._compile import compile_system
 from ...errors import InputError
 from ...machine import System
 from ...property import LeadsTo, NeverAfter
-from ...result import DEADLOCK, Kind, Outcome, Report, Verdict
+from ...result import DEADLOCK, Outcome, Report, Verdict
 from ..base import Budget, Progress
-from ..reference import ReferenceEngine, select
+from ..reference import select
 from ._explore import FastExploration, Packed
 from ._layout import Unsupported
 from ._liveness import check_leads_to
@@ -45,7 +45,7 @@ from ._observer import check_never_after
 from ._safety import ENGINE, Watch, deadlock_outcome, fast_outcome, safety_outcome
 from ._search import DomainErrorAt, Search, current_rss
 
-__all__ = ["ENGINE", "FastEngine", "AutoEngine", "check", "explore", "unsupported", "FastExploration"]
+__all__ = ["ENGINE", "FastEngine", "check", "explore", "unsupported", "FastExploration"]
 
 
 class FastEngine:
@@ -56,47 +56,6 @@ class FastEngine:
     def check(self, system: System, *, properties: Sequence[str] | None = None, budget: Budget = Budget(),
               progress: Progress | None = None) -> Report:
         return check(system, properties=properties, budget=budget, progress=progress)
-
-
-class AutoEngine:
-    """``--engine auto``: the fast engine where it applies, else the reference engine; then, for the
-    invariants, step rules, observers and deadlock freedom that exploration left ``inconclusive``
-    (a space too large for the budget), k-induction and PDR on z3 when z3 is installed. Each
-    outcome's ``engine`` says which engine decided it; nothing undecided becomes ``holds``."""
-
-    name = "auto"
-
-    def check(self, system: System, *, properties: Sequence[str] | None = None, budget: Budget = Budget(),
-              progress: Progress | None = None) -> Report:
-        started = time.perf_counter()
-        if unsupported(system) is None:
-            report = check(system, properties=properties, budget=budget, progress=progress)
-        else:
-            report = ReferenceEngine().check(system, properties=properties, budget=budget, progress=progress)
-        return _escalate(system, report, budget, started)
-
-
-#: what the induction engine can decide
-_PROVABLE = frozenset({Kind.ALWAYS, Kind.STEP, Kind.NEVER_AFTER, Kind.DEADLOCK})
-
-
-def _escalate(system: System, report: Report, budget: Budget, started: float) -> Report:
-    """*report* with its undecided safety outcomes decided by induction where it can."""
-    open_ = [o.property for o in report.outcomes if o.verdict is Verdict.INCONCLUSIVE and o.kind in _PROVABLE]
-    left = None if budget.timeout is None else budget.timeout - (time.perf_counter() - started)
-    if not open_ or (left is not None and left <= 0):
-        return report
-    try:
-        from ..symbolic import InductionEngine
-    except ModuleNotFoundError:  # z3 is an extra: without it, exploration's answer stands
-        return report
-    try:
-        proved = InductionEngine().check(system, properties=open_, budget=replace(budget, timeout=left))
-    except InputError:  # a construct the symbolic engines do not translate
-        return report
-    decided = {o.property: o for o in proved.outcomes if o.verdict is not Verdict.INCONCLUSIVE}
-    outcomes = tuple(decided.get(o.property, o) for o in report.outcomes)
-    return replace(report, outcomes=outcomes)
 
 
 def unsupported(system: System) -> str | None:
