@@ -34,6 +34,8 @@ def _value(v: Any) -> Any:
         return v
     if isinstance(v, int):
         return v if abs(v) < 2**53 else {"#bigint": str(v)}
+    if isinstance(v, tuple):  # an Array value: a JSON array (an ITF sequence)
+        return [_value(x) for x in v]
     return str(v)
 
 

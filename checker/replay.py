@@ -268,6 +268,8 @@ def _split(name: str, label: str) -> tuple[str, str]:
 def _decode(v: Any) -> Any:
     if isinstance(v, Mapping) and "#bigint" in v:
         return int(v["#bigint"])
+    if isinstance(v, list):  # an Array value (output._value writes tuples as JSON arrays)
+        return tuple(_decode(x) for x in v)
     return v
 
 
