@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, suggest
-from ...expr import Bool, Domain, Enum, Int, Value
+from ...expr import Array, Bool, Domain, Enum, Int, Value
 from ...machine import System, Transition
 
 __all__ = ["FORMAT", "VERSION", "UNLOGGED", "Event", "Log", "read_log", "parse_log", "matches"]
@@ -259,7 +259,7 @@ class _Parser:
             problem = _type_problem(domain, value)
             if problem is not None:
                 raise self.error(number, f"observed {inst}.{var} is {_shown(value)}: {problem[0]}", problem[1])
-            out.append(((inst, var), value))
+            out.append(((inst, var), tuple(value) if isinstance(domain, Array) else value))
         return tuple(out)
 
     def _variable(self, number: int, instance: str, key: str) -> tuple[str, str]:
@@ -309,6 +309,15 @@ def _type_problem(domain: Domain, value: Any) -> tuple[str, str] | None:
             return f"not an integer of {domain}", f"write a whole number from {domain.lo} to {domain.hi}"
         if not domain.lo <= value <= domain.hi:
             return f"outside {domain}", f"write a whole number from {domain.lo} to {domain.hi}"
+        return None
+    if isinstance(domain, Array):
+        if not isinstance(value, list) or len(value) != domain.size:
+            return (f"not an array of {domain.size} elements",
+                    f"write the elements as a JSON array of {domain.size} values of {domain.element}")
+        for k, x in enumerate(value):
+            problem = _type_problem(domain.element, x)
+            if problem is not None:
+                return f"element {k} is {problem[0]}", problem[1]
         return None
     assert isinstance(domain, Enum)
     if not isinstance(value, str):
