@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..._compile import Compiled, Label, State, compile_system
 from ...errors import InputError, suggest
 from ...machine import System
-from ...property import NeverAfter, OnStep, Property
+from ...property import NeverAfter, OnEveryStep, OnStep, Property
 from ...result import DEADLOCK, Breach, Coverage, ExitCode, Kind, Outcome, Report, Side, Trace, Verdict
 from ..base import Budget
 from .explain import RuledOut, Unexplained, explain
@@ -149,7 +149,7 @@ def _select(system: System, names: Sequence[str] | None) -> tuple[list[Property]
 
 def _checkable(p: Property) -> bool:
     """True for the kinds of property a recorded run can break."""
-    return p.kind in ("always", "step", "never-after")
+    return p.kind in ("always", "step", "never-after", "every-step")
 
 
 def _outcome(name: str, kind: Kind, verdict: Verdict, cov: Coverage, trace: Trace | None, message: str,
@@ -275,4 +275,6 @@ def _counterexample(c: Compiled, log: Log, m: Monitor, k: int, path: Path) -> tu
             until = ", and the until-condition never held between"
         text = f"{head}; {story.step(j)} is tagged {'/'.join(sorted(p.forbidden))}{until}"
         return trace, Breach(step=j, trigger=trig), text, tuple(lines[:j])
+    if isinstance(p, OnEveryStep):
+        return trace, Breach(step=j, side=Side.AFTER), f"{story.step(j)} breaks the rule's condition", tuple(lines[:j])
     return trace, Breach(state=j), f"{story.state(j)} breaks it", tuple(lines[:j])

@@ -1,5 +1,6 @@
 """What the replay remembers about each property along one explanation of the log: a monitor per
-property that a finite recorded run can break (``always``, ``on_step``, ``never_after``).
+property that a finite recorded run can break (``always``, ``on_step``, ``never_after``,
+``on_every_step``).
 
 A monitor's memory is a small hashable value. Once a property is broken its monitor stays at
 :data:`BROKEN`, whatever follows, so explanations that differ only in what came after the break
@@ -14,11 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._compile import Compiled, Label, State
-from ...property import Always, NeverAfter, OnStep, Property
+from ...expr import unchanged
+from ...property import Always, NeverAfter, OnEveryStep, OnStep, Property
 from ...result import Side
 from ..reference.observer import Observer
 
-__all__ = ["BROKEN", "Monitor", "StateMonitor", "StepMonitor", "ObserverMonitor", "monitor_for", "unmonitored"]
+__all__ = [
+    "BROKEN", "Monitor", "StateMonitor", "StepMonitor", "EveryStepMonitor", "ObserverMonitor", "monitor_for", "unmonitored",
+]
 
 #: the memory of a monitor whose property is broken
 BROKEN = "broken"
@@ -91,6 +95,25 @@ class StepMonitor(Monitor):
         return Side.BEFORE if any(not self.fns[i][0](s) for i in insts) else Side.AFTER
 
 
+class EveryStepMonitor(Monitor):
+    """``on_every_step(after, unless_unchanged)``: broken by the first step that changes the
+    subscript and ends outside *after* (the reference engine's rule, :mod:`..reference.every_step`)."""
+
+    def __init__(self, c: Compiled, p: OnEveryStep) -> None:
+        self.prop = p
+        self.holds = c.step_fn(p.after, None)
+        self.exempt: Callable[[State, State], Any] = (
+            (lambda s, t: s == t) if p.unless_unchanged is None else c.step_fn(unchanged(*p.unless_unchanged), None))
+
+    def start(self, s: State) -> Any:
+        return None
+
+    def step(self, m: Any, label: Label, s: State, t: State) -> Any:
+        if m is BROKEN or self.exempt(s, t) or self.holds(s, t):
+            return m
+        return BROKEN
+
+
 class ObserverMonitor(Monitor):
     """``never_after``: the reference engine's observer (one semantics for both engines), run
     along the log's explanation; broken by a forbidden step while a trigger is remembered."""
@@ -131,6 +154,8 @@ def monitor_for(c: Compiled, p: Property) -> Monitor | None:
         return StepMonitor(c, p)
     if isinstance(p, NeverAfter):
         return ObserverMonitor(c, p)
+    if isinstance(p, OnEveryStep):
+        return EveryStepMonitor(c, p)
     return None
 
 
