@@ -18,6 +18,9 @@ from ...errors import InputError, suggest
 from ...expr import Array, Bool, Domain, Enum, Int, Value
 from ...machine import System, Transition
 
+#: an observed value: a scalar, or the elements of an Array variable
+Observed = Value | tuple[Value, ...]
+
 __all__ = ["FORMAT", "VERSION", "UNLOGGED", "Event", "Log", "read_log", "parse_log", "matches"]
 
 #: the value of a header line's ``format`` key
@@ -42,7 +45,7 @@ class Event:
     event: str
     #: the transitions of *instance* this event may be (``close`` is ``close`` or ``close[...]``)
     transitions: tuple[str, ...]
-    observed: tuple[tuple[tuple[str, str], Value], ...] = ()
+    observed: tuple[tuple[tuple[str, str], Observed], ...] = ()
 
     @property
     def label(self) -> str:
@@ -248,11 +251,11 @@ class _Parser:
                                  observed=observed))
         self.last = (float(ts), number)
 
-    def _observed(self, number: int, instance: str, obs: Any) -> tuple[tuple[tuple[str, str], Value], ...]:
+    def _observed(self, number: int, instance: str, obs: Any) -> tuple[tuple[tuple[str, str], Observed], ...]:
         if not isinstance(obs, dict):
             raise self.error(number, f"observed is {_shown(obs)}, not an object",
                              'write observed values as {"variable": value}')
-        out: list[tuple[tuple[str, str], Value]] = []
+        out: list[tuple[tuple[str, str], Observed]] = []
         for key, value in obs.items():
             inst, var = self._variable(number, instance, key)
             domain = self.system.instance(inst).machine.variable(var).domain  # type: ignore[union-attr]
