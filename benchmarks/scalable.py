@@ -8,6 +8,7 @@ from __future__ import annotations
 from statebound.checker import (
     Bool,
     Enum,
+    Family,
     Instance,
     Int,
     Machine,
@@ -15,6 +16,7 @@ from statebound.checker import (
     Transition,
     Var,
     always,
+    exists,
     implies,
     is_in,
     leads_to,
@@ -82,6 +84,21 @@ def system(n: int = 2, retries: int = 2, liveness: bool = False) -> System:
         name=f"benchmark-n{n}",
         instances=(Instance("session", session_machine()), *(Instance(c, client) for c in names)),
         properties=tuple(props),
+        params=(("n", n), ("retries", retries)),
+    )
+
+
+def symmetric_system(n: int = 2, retries: int = 2) -> System:
+    """The same model with the clients as one family declared interchangeable
+    (``Family("client", client, n=N, symmetric=True)``) and P1 quantified over it, so that the fast
+    engine's symmetry reduction applies: about C(N+9, 9) + 3 C(N+3, 3) canonical states instead of
+    10**N + 3 * 4**N (docs/symmetry.md)."""
+    client = client_machine(retries)
+    live = exists("client", lambda j: is_in(ref("client", "sock", j), "Connecting", "Open"))
+    return System(
+        name=f"benchmark-sym-n{n}",
+        instances=(Instance("session", session_machine()), Family("client", client, n=n, symmetric=True)),
+        properties=(always("p1-live-only-when-active", implies(live, ref("session", "S") == "Active")),),
         params=(("n", n), ("retries", retries)),
     )
 

@@ -148,9 +148,22 @@ class Coverage:
     complete: bool = True
     stopped: str | None = None  # why exploration stopped early (budget), when it did
     unfired: tuple[str, ...] = ()  # "instance.transition" that never fired
+    #: symmetry reduction (issue 13): what was reduced, or why a declared symmetric family was not;
+    #: None when the system declares none. When reduced, ``states`` counts canonical states (one
+    #: per orbit) and ``steps`` the steps out of them
+    symmetry: str | None = None
+    #: with a reduction: how many states of the unreduced model the canonical states stand for
+    represented: int | None = None
+
+    @builtins.property
+    def reduction(self) -> float | None:
+        """The reduction factor: states represented per state stored (None when not reduced)."""
+        if self.represented is None or not self.states:
+            return None
+        return self.represented / self.states
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "states": self.states,
             "steps": self.steps,
             "depth": self.depth,
@@ -159,6 +172,12 @@ class Coverage:
             "stopped": self.stopped,
             "unfired": list(self.unfired),
         }
+        if self.symmetry is not None:  # only then, so that other reports keep their exact shape
+            factor = self.reduction
+            out["symmetry"] = {"reduced": self.represented is not None, "note": self.symmetry,
+                               "represented_states": self.represented,
+                               "factor": round(factor, 2) if factor is not None else None}
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

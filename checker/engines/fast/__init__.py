@@ -18,6 +18,14 @@ engine does. ``never_after`` observers search the product on the kept steps (:mo
 (:mod:`._liveness`). Traces are rebuilt from parent links with the reference engine's compiled
 system, so they read exactly like the reference engine's.
 
+Symmetry (:mod:`._symmetry`): for a family declared ``symmetric=True`` whose members the model
+and the checked properties really cannot tell apart, the search stores one canonical state per
+orbit; ``holds`` then means the same (every reachable state is in the orbit of one examined),
+counterexamples are still concrete shortest executions of the unreduced model (not the
+reference's very traces), ``Coverage.states`` counts canonical states and
+``Coverage.represented`` the states they stand for. Otherwise the coverage says why it did not
+reduce (docs/symmetry.md).
+
 It cannot see anything the reference engine sees and it does not; a model it cannot pack (an Int
 domain wider than 62 bits, arithmetic beyond 64 bits) is an :class:`~...errors.InputError` that
 says so (``--engine auto``, :mod:`..auto`, then uses the reference engine instead).
@@ -34,7 +42,7 @@ from dataclasses import replace
 from ..._compile import compile_system
 from ...errors import InputError
 from ...machine import System
-from ...property import LeadsTo, NeverAfter
+from ...property import LeadsTo, NeverAfter, Property
 from ...result import DEADLOCK, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from ..reference import select
@@ -43,9 +51,10 @@ from ._layout import Unsupported
 from ._liveness import check_leads_to
 from ._observer import check_never_after
 from ._safety import ENGINE, Watch, deadlock_outcome, fast_outcome, safety_outcome
-from ._search import DomainErrorAt, Search, current_rss
+from ._search import Batch, DomainErrorAt, Search, current_rss
+from ._symmetry import Symmetry, refusal
 
-__all__ = ["ENGINE", "FastEngine", "check", "explore", "unsupported", "FastExploration"]
+__all__ = ["ENGINE", "FastEngine", "check", "explore", "unsupported", "FastExploration", "symmetry_for"]
 
 
 class FastEngine:
@@ -105,25 +114,67 @@ def _pack(system: System) -> Packed:
 
 
 def explore(system: System, *, budget: Budget = Budget(), keep_edges: bool = False,
-            progress: Progress | None = None) -> FastExploration:
+            progress: Progress | None = None, symmetry: bool = False) -> FastExploration:
     """Explore the reachable states of *system* breadth-first, as
-    :func:`statebound.checker.explore` does (same numbering), over packed states."""
-    return run_exploration(_pack(system), budget=budget, keep_edges=keep_edges, progress=progress)
+    :func:`statebound.checker.explore` does (same numbering), over packed states.
+
+    With *symmetry* (and no *keep_edges*), the symmetric families that the model cannot tell
+    apart are reduced (:func:`symmetry_for`): the states are then canonical."""
+    packed = _pack(system)
+    sym, note = symmetry_for(packed, system.properties) if symmetry and not keep_edges else (None, None)
+    return run_exploration(packed, budget=budget, keep_edges=keep_edges, progress=progress, symmetry=sym,
+                           symmetry_note=note)
+
+
+def symmetry_for(packed: Packed, props: Sequence[Property]) -> tuple[Symmetry | None, str | None]:
+    """The reduction to use for *packed* while checking *props*, and what the coverage says about
+    it: (None, None) without a symmetric family; (None, why not) when it would be unsound."""
+    system = packed.system
+    declared = [f.name for f in system.families if f.symmetric]
+    if not declared:
+        return None, None
+    why = refusal(system, props)
+    if why is None:
+        try:
+            sym = Symmetry(system, packed.layout, declared)
+        except ValueError as err:
+            why = str(err)
+        else:
+            if not sym:
+                return None, "symmetry: not reduced: the symmetric families have no state to permute"
+            names = ", ".join(f"{n} ({system.family(n).n} members)" for n in sym.names)
+            return sym, f"symmetry: reduced over {names}; states are canonical states, one per orbit"
+    return None, f"symmetry: not reduced (explored unreduced): {why}"
 
 
 def run_exploration(packed: Packed, *, budget: Budget, keep_edges: bool, progress: Progress | None = None,
-                    deadline: float | None = None, watch: Watch | None = None) -> FastExploration:
+                    deadline: float | None = None, watch: Watch | None = None, symmetry: Symmetry | None = None,
+                    symmetry_note: str | None = None) -> FastExploration:
     if deadline is None and budget.timeout is not None:
         deadline = time.perf_counter() + budget.timeout
     limit, label = memory_limit(budget)
     search = Search(packed.layout.width, budget, deadline=deadline, keep_edges=keep_edges, memory_limit=limit,
                     memory_label=label, top_bit_free=packed.layout.top_bit_free)
-    ex = FastExploration(packed, search)
+    ex = FastExploration(packed, search, symmetry, symmetry_note)
     w = watch if watch is not None else Watch(packed)
+    initial = packed.initial()
+
+    def expand(lo: int, hi: int, beyond: bool) -> Batch:
+        return w.expand(ex, lo, hi, beyond)
+
+    if symmetry is not None:
+        assert not keep_edges, "a reduced search keeps no edges (liveness runs unreduced)"
+        initial = symmetry.canonical(initial)
+
+        def expand(lo: int, hi: int, beyond: bool) -> Batch:
+            # only the keys the visited set sees become canonical: what the watch kept of the batch
+            # (a step rule's breaking step) stays the concrete successor of a stored state
+            b = w.expand(ex, lo, hi, beyond)
+            return replace(b, keys=symmetry.canonical(b.keys))
+
     with paused_gc():
         try:
-            search.run(packed.initial(), lambda lo, hi, beyond: w.expand(ex, lo, hi, beyond),
-                       on_new=lambda lo, hi: w.on_new(search, lo, hi), progress=progress)
+            search.run(initial, expand, on_new=lambda lo, hi: w.on_new(search, lo, hi), progress=progress)
         except DomainErrorAt as err:
             raise ex.domain_error(err.sid) from None
     if search.complete:
@@ -152,7 +203,9 @@ def check(
     packed = _pack(system)
     w = Watch.of(packed, props, check_deadlock=want_deadlock)
     need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
-    ex = run_exploration(packed, budget=budget, keep_edges=need_edges, progress=progress, deadline=deadline, watch=w)
+    sym, note = symmetry_for(packed, props)
+    ex = run_exploration(packed, budget=budget, keep_edges=need_edges, progress=progress, deadline=deadline, watch=w,
+                         symmetry=sym, symmetry_note=note)
     cov = ex.coverage()
     outcomes: list[Outcome] = []
     with paused_gc():

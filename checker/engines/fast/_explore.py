@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..._compile import Compiled, Label, OutOfDomain, State
+from ...expr import Expr
 from ...machine import System
 from ...property import Always, LeadsTo, NeverAfter, OnStep, Sometimes
 from ...result import Coverage, StateValues, Step, Trace
 from ._layout import Frame, Layout, Unsupported, Words
 from ._search import Batch, Search
 from ._step import Stepper
-from ._vexpr import Compiler
+from ._symmetry import Symmetry, ground
+from ._vexpr import BoolFn, Compiler, ValueFn
 
 __all__ = ["Packed", "FastExploration"]
 
@@ -29,7 +31,7 @@ class Packed:
         if unsupported:
             raise Unsupported(unsupported)
         self.layout = Layout(system)
-        self.compiler = Compiler(system, self.layout)
+        self.compiler = _Grounded(system, self.layout)
         self.stepper = Stepper(system, self.layout, self.compiler)
 
     def initial(self) -> Words:
@@ -37,6 +39,18 @@ class Packed:
 
     def frame(self, words: Words, prev: Frame | None = None) -> Frame:
         return Frame(self.layout, words, prev)
+
+
+class _Grounded(Compiler):
+    """The expression compiler, given every expression with its family indexing spelled out
+    (:func:`._symmetry.ground`: ``SELF``, quantifiers over a family, ``ref(F, x, k)``), so that
+    the fast engine checks models written with families (issue 13's symmetric benchmark)."""
+
+    def condition(self, expr: Expr, me: str | None) -> BoolFn:
+        return super().condition(ground(self.system, expr, me), me)
+
+    def update(self, expr: Expr, me: str, slot: int) -> ValueFn:
+        return super().update(ground(self.system, expr, me), me, slot)
 
 
 class _States(Sequence[State]):
@@ -62,11 +76,16 @@ class FastExploration:
     """States numbered in breadth-first order (the reference engine's numbering), shortest-path
     parents, depths and, when kept, every step as CSR arrays."""
 
-    def __init__(self, packed: Packed, search: Search) -> None:
+    def __init__(self, packed: Packed, search: Search, symmetry: Symmetry | None = None,
+                 symmetry_note: str | None = None) -> None:
         self.packed = packed
         self.compiled = packed.compiled
         self.search = search
         self.fired: set[int] = set()  # label numbers of the steps taken
+        #: the reduction the search used (its states are then canonical; see :mod:`._symmetry`)
+        self.symmetry = symmetry
+        #: what the coverage says about symmetry (reduced or why not); None without a symmetric family
+        self.symmetry_note = symmetry_note
 
     @property
     def complete(self) -> bool:
@@ -102,6 +121,8 @@ class FastExploration:
         """Every step out of *sid* and the state it leads to (needs kept steps)."""
         if not self.search.keep_edges:
             raise ValueError("this exploration kept no edges; explore with keep_edges=True")
+        if self.symmetry is not None:
+            raise ValueError("a symmetry-reduced exploration has no concrete steps between its states")
         indptr, targets, labels = self.search.csr()
         s = self.state(sid)
         refs = self.packed.stepper.labels.refs
@@ -112,6 +133,9 @@ class FastExploration:
         """States and labels of the shortest path to *sid*, exactly as the reference engine gives it:
         each label is the first step (in successor order) from the parent to the child."""
         states = [self.state(i) for i in self.search.path(sid)]
+        if self.symmetry is not None:
+            # the stored states are canonical: replay a concrete execution through their orbits
+            return self.symmetry.concrete_path(self.compiled, states)
         return states, labels_between(self.compiled, states)
 
     def trace(self, sid: int) -> Trace:
@@ -124,13 +148,23 @@ class FastExploration:
         for lab in self.fired:
             for iname, t in self.compiled.label_transitions(refs[lab]):
                 fired.add((iname, t.name))
+        if self.symmetry is not None:
+            # a member's transition fires somewhere exactly when every member's does (the reachable
+            # states are closed under permutations), but only one member of an orbit is expanded
+            reduced = set(self.symmetry.names)
+            by_family = {(i.family.name, t) for i, t in ((self.compiled.system.instance(n), t) for n, t in fired)
+                         if i.family is not None and i.family.name in reduced}
+            fired |= {(inst.name, t.name) for inst, t in self.compiled.system.transitions()
+                      if inst.family is not None and (inst.family.name, t.name) in by_family}
         return tuple(f"{inst.name}.{t.name}" for inst, t in self.compiled.system.transitions()
                      if (inst.name, t.name) not in fired)
 
     def coverage(self) -> Coverage:
         s = self.search
+        represented = self.symmetry.represented(self.words()) if self.symmetry is not None else None
         return Coverage(states=len(s), steps=s.steps, depth=s.depth, seconds=s.seconds, complete=s.complete,
-                        stopped=s.stopped, unfired=self.unfired() if s.complete else ())
+                        stopped=s.stopped, unfired=self.unfired() if s.complete else (),
+                        symmetry=self.symmetry_note, represented=represented)
 
     def domain_error(self, sid: int) -> Exception:
         """The model error of an update that leaves its domain from state *sid*, with its trace."""
