@@ -98,7 +98,8 @@ def _bad(enc: Encoding, goal: Goal, f: Frame, g: Frame | None) -> Term:
         return enc.out_of_domain(f)
     if goal.kind is Kind.DEADLOCK:
         terminal = enc.system.terminal
-        stuck = z3.Not(enc.enabled(f))
+        # a state outside System(constraint=...) has no step, and is not a deadlock for that
+        stuck = z3.And(z3.Not(enc.enabled(f)), enc.expands(f))
         return stuck if terminal is None else z3.And(stuck, z3.Not(enc.term(terminal, f, None)))
     if isinstance(p, Always):
         return z3.Not(enc.term(p.expr, f, None))

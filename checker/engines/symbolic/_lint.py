@@ -8,7 +8,7 @@ from typing import Any
 import z3
 
 from ..._compile import Action
-from ...expr import Int
+from ...expr import SHARED, Array, Domain, domain_of
 from ...machine import System, Transition
 from ...result import Lint, LintWarning, show_value
 from ._encode import Encoding, Frame, Term
@@ -57,15 +57,14 @@ def run(system: System, *, timeout: float | None) -> tuple[LintWarning, ...]:
                                        what=what + ", so it can never fire", fix="fix the guard or drop the transition"))
                 continue
             for var, value in t.updates:
-                k = system.slot_of(name, var)
+                k = enc.slot_of_update(name, var)
                 x, domain = f.state[k], enc.domains[k]
                 v = enc.term(value, f, name)
-                writers[k].append(z3.And(enabled, v != x))
+                writers[k].append(z3.And(enabled, z3.Not(enc.eq(v, x))))
                 if not enc.may_leave(name, var, value):
                     continue
                 if ask.sat(enabled, z3.Not(enc.in_domain(v, domain))):
-                    got = ask.model.eval(v, model_completion=True).as_long()
-                    shown = got if isinstance(domain, Int) else _name(enc, got)
+                    shown = _shown(enc, ask.model, v, domain)
                     out.append(LintWarning(
                         code=Lint.UPDATE_LEAVES_DOMAIN, instance=name, transition=t.name, variable=var, where=where,
                         what=f"update {var} := {value} can be {shown}, outside {domain}, where the transition is enabled",
@@ -73,17 +72,18 @@ def run(system: System, *, timeout: float | None) -> tuple[LintWarning, ...]:
                     ))
         out += _overlaps(enc, f, ask, i)
     k = 0
-    for inst in system.instances:
-        for declared in inst.machine.variables:
-            if not writers[k] or ask.sat(z3.Or(*writers[k])) is False:
-                start = ", ".join(show_value(v) for v in declared.initial_values)
-                out.append(LintWarning(
-                    code=Lint.VARIABLE_NEVER_CHANGES, instance=inst.name, variable=declared.name,
-                    where=f"{inst.name}/variable {declared.name!r}",
-                    what=f"no transition changes it (it keeps its initial value{'s' if ',' in start else ''} {start})",
-                    fix="make it a parameter of the model function or a constant, or add the transition that changes it",
-                ))
-            k += 1
+    owners = [(inst.name, v) for inst in system.instances for v in inst.machine.variables]
+    owners += [(SHARED, v) for v in system.shared]
+    for owner, declared in owners:
+        if not writers[k] or ask.sat(z3.Or(*writers[k])) is False:
+            start = ", ".join(show_value(v) for v in declared.initial_values)
+            out.append(LintWarning(
+                code=Lint.VARIABLE_NEVER_CHANGES, instance=owner, variable=declared.name,
+                where=f"{owner}/variable {declared.name!r}",
+                what=f"no transition changes it (it keeps its initial value{'s' if ',' in start else ''} {start})",
+                fix="make it a parameter of the model function or a constant, or add the transition that changes it",
+            ))
+        k += 1
     return tuple(_ordered(system, out))
 
 
@@ -106,7 +106,7 @@ def _overlaps(enc: Encoding, f: Frame, ask: _Ask, i: int) -> list[LintWarning]:
             both = z3.And(_enabled(enc, f, i, t1), enc.term(t2.guard, f, inst.name))
             if ask.sat(both):
                 state = ", ".join(
-                    f"{v.name} = {show_value(enc.value(ask.model, f.state[enc.system.slot_of(inst.name, v.name)], v.domain))}"
+                    f"{v.name} = {show_value(enc.value(ask.model, f.state[enc.system.slot_of(inst.name, v.name)], domain_of(v)))}"
                     for v in inst.machine.variables
                 )
                 out.append(LintWarning(
@@ -119,12 +119,13 @@ def _overlaps(enc: Encoding, f: Frame, ask: _Ask, i: int) -> list[LintWarning]:
     return out
 
 
-def _name(enc: Encoding, code: int) -> str:
-    return enc.names[code] if 0 <= code < len(enc.names) else f"<no value {code}>"
+def _shown(enc: Encoding, model: Any, v: Term, domain: Domain | Array) -> str:
+    """A value of an update, as the reference engine shows it (a name outside every Enum as a code)."""
+    return show_value(enc.value(model, v, domain))
 
 
 def _ordered(system: System, warnings: list[LintWarning]) -> list[LintWarning]:
     order = {inst.name: k for k, inst in enumerate(system.instances)}
     codes = list(Lint)
-    return sorted(warnings, key=lambda w: (order[w.instance], w.variable is not None and w.transition is None,
+    return sorted(warnings, key=lambda w: (order.get(w.instance, len(order)), w.variable is not None and w.transition is None,
                                            codes.index(w.code)))

@@ -74,7 +74,9 @@ def pdr(enc: Encoding, goals: Sequence[Goal], facts: Sequence[Fact], clock: Cloc
         horn.set("timeout", max(1, ms))
     horn.add(z3.ForAll(xs, z3.Implies(z3.And(*enc.init(f), *enc.domain(f)), inv(*xs))))
     horn.add(z3.ForAll(xs + ys + labels, z3.Implies(z3.And(inv(*xs), *step), inv(*ys))))
-    horn.add(z3.ForAll(xs, z3.Implies(z3.And(inv(*xs), *here, bad_states), False)))
+    # a bad state may name a step of its own (an update leaving its domain: which action, which
+    # receivers), so the labels are quantified there too
+    horn.add(z3.ForAll(xs + labels, z3.Implies(z3.And(inv(*xs), *here, bad_states), False)))
     horn.add(z3.ForAll(xs + ys + labels, z3.Implies(z3.And(inv(*xs), *step, bad_steps), False)))
     got = horn.check()
     if got == z3.unsat:
@@ -105,8 +107,9 @@ def pdr(enc: Encoding, goals: Sequence[Goal], facts: Sequence[Fact], clock: Cloc
 def show_clauses(enc: Encoding, f: Frame, inv: Term) -> tuple[str, ...]:
     """*inv* (over frame *f*) as clauses in the model's names: ``ws.ready in {OPEN, CLOSING} | ...``."""
     names: dict[int, tuple[str, Domain | None]] = {}
-    for x, (inst, var), domain in zip(f.state, enc.system.slots, enc.domains, strict=True):
-        names[x.get_id()] = (f"{inst}.{var}", domain)
+    flat = f.variables()
+    for x, (name, domain) in zip(flat, enc.flat_names(), strict=False):
+        names[x.get_id()] = (name, domain)
     for o, flags in zip(enc.observers, f.armed, strict=True):
         for w, flag in zip(o.watched, flags, strict=True):
             names[flag.get_id()] = (f"armed({o.prop.name}" + ("" if w == "*" else f", {w}") + ")", None)

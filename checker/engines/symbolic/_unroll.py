@@ -116,6 +116,7 @@ class Forward(_Constraints):
         self.frames: list[Frame] = []
         self.facts: list[tuple[bool, Callable[[Frame, Frame | None], Term]]] = []
         self.extend()
+        enc.initial_problems(self.check, self.frames[0])
 
     def extend(self) -> Frame:
         f = self.enc.frame(str(len(self.frames)))
