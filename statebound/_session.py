@@ -5,6 +5,7 @@ the check with what is left of the time, and writing the outputs. The commands (
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,29 +16,34 @@ import click
 
 from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal
 from ._outputs import MANIFEST, OutputDir
-from .checker import _compile
 from .checker.engines import Budget, engine
-from .checker.engines.reference import check
-from .checker.errors import InputError, UserError
-from .checker.load import load_system
-from .checker.machine import System
-from .checker.output import (
-    dumps,
-    report_to_json,
-    to_itf,
-)
-from .checker.result import ExitCode, Report, Verdict
+from .checker.errors import InputError, UserError, suggest
+from .checker.result import ExitCode, Verdict
+
+if TYPE_CHECKING:  # the language, the engines and the outputs are imported when a command runs (issue 13)
+    from .checker.engines import Engine
+    from .checker.machine import System
+    from .checker.property import Always
+    from .checker.result import Report
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INPUT = ExitCode.OK, ExitCode.VIOLATED, ExitCode.BAD_INPUT
 EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_INTERRUPTED = ExitCode.INCONCLUSIVE, ExitCode.INTERNAL, ExitCode.INTERRUPTED
 DEFAULT_OUT = "statebound-out"
 #: the run's phases, as messages name them
 LOADING, CHECKING, WRITING = "loading and building the model", "checking", "writing the outputs"
-#: the compile step's "its deadline passed" (issue 8, defect 5), for a compile step that has one;
-#: engines that give it a deadline should report inconclusive themselves, this is the fallback
-_COMPILE_DEADLINE: tuple[type[BaseException], ...] = tuple(
-    t for t in (getattr(_compile, "DeadlineReached", None),) if isinstance(t, type) and issubclass(t, BaseException))
-_TIMED_OUT: tuple[type[BaseException], ...] = (OutOfTime, *_COMPILE_DEADLINE)
+#: the default of ``check --engine`` (issues 13 and 14: :mod:`statebound.checker.engines.auto`)
+DEFAULT_ENGINE = "auto"
+
+
+def timed_out() -> tuple[type[BaseException], ...]:
+    """What "the time ran out" is raised as: the guard's alarm, and the compile step's "its deadline
+    passed" (issue 8, defect 5) once the compile step is loaded (before, it cannot have been
+    raised); engines that give it a deadline should report inconclusive themselves, this is the
+    fallback."""
+    compiled = sys.modules.get(f"{__package__}.checker._compile")
+    deadline = getattr(compiled, "DeadlineReached", None)
+    extra = (deadline,) if isinstance(deadline, type) and issubclass(deadline, BaseException) else ()
+    return (OutOfTime, *extra)
 BUG_HINT = ("this is a bug in statebound; please report it with the command you ran "
             "(add --debug to see the traceback)")
 
@@ -111,6 +117,7 @@ _SECONDS = _Number("a positive number of seconds, e.g. --timeout 60 (leave it ou
                    whole=False, least=0, open_bound=True)
 _STATES = _Number("a whole number of states, at least 1, e.g. --max-states 100000", whole=True, least=1)
 _DEPTH = _Number("a whole number of steps, at least 0, e.g. --max-depth 20", whole=True, least=0)
+_MEGABYTES = _Number("a whole number of megabytes, at least 1, e.g. --max-memory-mb 2048", whole=True, least=1)
 
 
 def timeout_option(fn: Any) -> Any:
@@ -118,6 +125,13 @@ def timeout_option(fn: Any) -> Any:
     return click.option("--timeout", type=_SECONDS, default=None, metavar="SECONDS",
                         help="Stop after this many seconds, loading and building the model included "
                              "(inconclusive).")(fn)
+
+
+def memory_option(fn: Any) -> Any:
+    """--max-memory-mb, validated like the other budget options (issue 13)."""
+    return click.option("--max-memory-mb", type=_MEGABYTES, default=None, metavar="MB",
+                        help="Stop (inconclusive) before the check uses more than this much memory; the fast "
+                             "engine by default stops at 90% of the memory available.")(fn)
 
 
 def output_options(fn: Any) -> Any:
@@ -144,8 +158,9 @@ def start(target: str, out: Path, no_out: bool, timeout: float | None) -> tuple[
 
 
 def _budget_options(fn: Any) -> Any:
-    """--max-states, --max-depth and --timeout, shared by check and diagram (defect 15)."""
+    """--max-states, --max-depth, --max-memory-mb and --timeout, shared by check and diagram (defect 15)."""
     fn = timeout_option(fn)
+    fn = memory_option(fn)
     fn = click.option("--max-depth", type=_DEPTH, default=None, metavar="N",
                       help="Explore at most this many steps deep (inconclusive if there is more).")(fn)
     fn = click.option("--max-states", type=_STATES, default=None, metavar="N",
@@ -155,6 +170,8 @@ def _budget_options(fn: Any) -> Any:
 
 def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None) -> System:
     """Import and build the model under :func:`model_code` (stdout to stderr, the deadline)."""
+    from .checker.load import load_system
+
     run.target, run.phase = target, LOADING
     with model_code(deadline):
         system = load_system(target, params)
@@ -164,18 +181,105 @@ def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None)
 
 def _run_check(run: _Run, system: System, *, deadline: float | None, max_states: int | None,
                max_depth: int | None, props: Sequence[str] | None, progress: Any = None,
-               engine_name: str = "explicit") -> Report:
+               engine_name: str = DEFAULT_ENGINE, lemmas: Sequence[str] = (),
+               max_memory_mb: int | None = None) -> Report:
     """The check, with what is left of the time. The engine stops itself at the deadline; the
-    alarm, a little later, is a backstop for what does not look at the clock."""
+    alarm, a little later, is a backstop for what does not look at the clock. *lemmas* names
+    ``always`` properties of *system* (``--lemma``), validated here, before anything runs."""
+    chosen = _engine(engine_name, _lemmas(system, lemmas, engine_name))  # imported only when asked for
     run.phase = CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
-    budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left)
+    budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left, max_memory_mb=max_memory_mb)
     backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
-    chosen = engine(engine_name) if engine_name != "explicit" else None  # imported only when asked for
+    if max_memory_mb is not None:
+        progress = _MemoryWatch(progress, max_memory_mb)
     with model_code(backstop):
-        if chosen is not None:
+        try:
             return chosen.check(system, budget=budget, properties=list(props) if props else None, progress=progress)
-        return check(system, budget=budget, properties=list(props) if props else None, progress=progress)
+        except _MemoryLimit as over:
+            stopped = f"memory limit ({max_memory_mb} MB) reached"
+            raise _Undecided(f"--max-memory-mb {max_memory_mb}: {stopped} while checking with --engine {engine_name}, "
+                             f"at {over.mb} MB; allow more memory, bound the search with --max-states, or use "
+                             "--engine fast or auto (which stop with a partial report)", stopped) from None
+
+
+def _engine(name: str, lemmas: Sequence[Always]) -> Engine:
+    """The engine called *name*, given the lemmas when it takes them."""
+    if name == "auto":
+        from .checker.engines.auto import AutoEngine
+
+        return AutoEngine(lemmas=lemmas)
+    if name == "induction" and lemmas:
+        from .checker.engines.symbolic import InductionEngine
+
+        return InductionEngine(lemmas=lemmas)
+    return engine(name)
+
+
+#: the engines that take lemmas (``--lemma``)
+LEMMA_ENGINES = ("auto", "induction")
+
+
+def _lemmas(system: System, names: Sequence[str], engine_name: str) -> tuple[Always, ...]:
+    """The ``always`` properties of *system* named by ``--lemma`` (issue 14), or bad input that
+    says what is wrong and suggests a close name."""
+    if not names:
+        return ()
+    if engine_name not in LEMMA_ENGINES:
+        raise InputError(f"--lemma {names[0]}: --engine {engine_name} does not use lemmas; "
+                         "use --engine induction or --engine auto (the default)")
+    from .checker.property import Always
+
+    invariants = {p.name: p for p in system.properties if isinstance(p, Always)}
+    kinds = {p.name: p.kind for p in system.properties}
+    problems: list[str] = []
+    for name in dict.fromkeys(names):
+        if name in invariants:
+            continue
+        if name in kinds:
+            problems.append(f"--lemma {name}: {name!r} is a {kinds[name]} property of {system.name}; a lemma must "
+                            "be an always(...) invariant")
+            continue
+        listed = ", ".join(invariants) if invariants else "none"
+        problems.append(f"--lemma {name}: {system.name} has no always property {name!r}; "
+                        + suggest(name, invariants, default=f"its always properties: {listed}"))
+    if problems:
+        raise InputError("\n".join(problems))
+    return tuple(invariants[n] for n in dict.fromkeys(names))
+
+
+class _MemoryLimit(Exception):  # noqa: N818 - a budget reached, not a failure
+    def __init__(self, mb: int) -> None:
+        super().__init__(mb)
+        self.mb = mb
+
+
+class _MemoryWatch:
+    """``--max-memory-mb`` for the engines that do not watch their memory themselves (the fast
+    engine does, and stops with a partial report): the resident memory is read whenever the engine
+    reports progress, and the check stops (inconclusive) once it is over the limit."""
+
+    def __init__(self, progress: Any, limit_mb: int) -> None:
+        self.progress, self.limit_mb = progress, limit_mb
+
+    def __call__(self, states: int, steps: int, depth: int, frontier: int) -> None:
+        mb = _resident_mb()
+        if mb is not None and mb > self.limit_mb:
+            raise _MemoryLimit(mb)
+        if self.progress is not None:
+            self.progress(states, steps, depth, frontier)
+
+
+def _resident_mb() -> int | None:
+    """This process's resident memory in MB (Linux), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import resource
+
+    return pages * resource.getpagesize() // (1024 * 1024)
 
 
 class _Progress:
@@ -227,6 +331,8 @@ def _write_outputs(outputs: OutputDir, report: Report, system: System, target: s
     too. Either way ``report.json`` ends up saying what happened (or is removed), and everything
     written is in the manifest (issue 8, defects 6 and 7).
     """
+    from .checker.output import dumps, report_to_json, to_itf
+
     done = _Written()
     folder = str(outputs.path)
     violated = [o for o in report.outcomes if o.trace is not None and o.verdict is Verdict.VIOLATED]
@@ -282,6 +388,8 @@ def _write_outputs(outputs: OutputDir, report: Report, system: System, target: s
 def _amend_report(outputs: OutputDir, report: Report, target: str, done: _Written) -> None:
     """After a failed or interrupted write: report.json says so, or is not there at all (a
     report that disagrees with the exit code is worse than none)."""
+    from .checker.output import dumps, report_to_json
+
     doc = report_to_json(report, target=target)
     doc["errors"] = list(doc["errors"]) + done.errors
     doc["exit_code"] = int(done.code or 0)

@@ -19,15 +19,15 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._guard import Interrupted, clear_pending_signal, deferred_signals, model_code, signals
 from ._session import (
-    _TIMED_OUT,
     BUG_HINT,
     CHECKING,
+    DEFAULT_ENGINE,
     DEFAULT_OUT,
     EXIT_INCONCLUSIVE,
     EXIT_INPUT,
@@ -50,21 +50,17 @@ from ._session import (
     _Written,
     output_options,
     start,
+    timed_out,
 )
 from .checker.engines import ENGINES
 from .checker.errors import InputError, UserError
-from .checker.load import load_function, load_system, signature_params
-from .checker.output import (
-    dumps,
-    error_to_json,
-    format_report,
-    format_trace,
-    property_text,
-    report_to_json,
-)
-from .checker.result import ExitCode, Trace, Verdict
+from .checker.result import ExitCode, Verdict
 from .cli_options import ci_options, complete_target, finish_ci, is_completing
 from .simulate_cmd import emit_pytest_option, simulate_cmd
+
+if TYPE_CHECKING:  # the language and the outputs are imported when a command runs (issue 13: start-up)
+    from .checker.machine import System
+    from .checker.result import LintWarning, Trace
 
 __all__ = ["main"]
 
@@ -92,28 +88,44 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @output_options
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write a self-contained HTML report that steps through each trace (issue 15).")
-@click.option("--engine", "engine_name", type=click.Choice(sorted(ENGINES)), default="explicit", show_default=True,
-              help="Which engine decides: explicit (the reference), fast, bmc, induction, random, ... "
-                   "(docs/architecture.md).")
+@click.option("--engine", "engine_name", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE, show_default=True,
+              help="Which engine decides: auto (explicit on a small space, fast on a large one, then induction "
+                   "and bmc on z3 for what exploration left open), explicit (the reference), fast, bmc, "
+                   "induction, random (docs/architecture.md).")
+@click.option("--lemma", "lemmas", multiple=True, metavar="NAME",
+              help="With --engine induction or auto: use the model's always property NAME as a lemma, proved "
+                   "first and then assumed (repeatable; docs/guide.md).")
+@click.option("--no-lint", "no_lint", is_flag=True,
+              help="Do not lint the model after the verdicts (the lint needs z3; without it, none is done).")
 @emit_pytest_option
 @ci_options
 @_budget_options
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
               html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None,
-              engine_name: str = "explicit") -> int:
-    """Check every property of TARGET; print verdicts and shortest counterexamples."""
+              engine_name: str = DEFAULT_ENGINE, lemmas: tuple[str, ...] = (), no_lint: bool = False,
+              max_memory_mb: int | None = None) -> int:
+    """Check every property of TARGET; print verdicts and shortest counterexamples, then lint warnings."""
+    from .checker.output import format_report, report_to_json
+
     run, deadline = start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = _load(run, target, params, deadline)
     progress = _Progress(sys.stderr.isatty() and fmt == "text")
     try:
         report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth,
-                            props=props, progress=progress, engine_name=engine_name)
+                            props=props, progress=progress, engine_name=engine_name, lemmas=lemmas,
+                            max_memory_mb=max_memory_mb)
     finally:
         progress.stop()
     run.report = report
-    if fmt == "text":  # the verdicts first, whatever happens to the files (defect 6)
+    if fmt == "text":  # the verdicts first, whatever happens to the files (defect 6), and before the lint
         for line in format_report(report, system=system, target=target):
             click.echo(line)
+        sys.stdout.flush()
+    findings = None if no_lint else _check_lint(system, deadline)
+    if fmt == "text" and findings:
+        click.echo(f"lint ({len(findings)}), warnings about the model (--no-lint: none):")
+        for finding in findings:
+            click.echo(f"  {finding}")
     done = _Written()
     if run.outputs is not None:
         run.phase = WRITING
@@ -130,6 +142,8 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
         doc = report_to_json(report, target=target)
         doc["errors"] = list(doc["errors"]) + done.errors
         doc["exit_code"] = int(code)
+        if findings is not None:
+            doc["lint"] = [_lint_json(w) for w in findings]
         click.echo(json.dumps(doc, indent=2))
     elif done.code is None and done.files:
         traces = sum(1 for n in done.files if n.endswith(".itf.json"))
@@ -146,6 +160,41 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     return int(code)
 
 
+#: seconds each lint query of ``check`` may take (a query z3 cannot decide in time gives no warning)
+CHECK_LINT_SECONDS = 1.0
+
+
+def _check_lint(system: System, deadline: float | None) -> tuple[LintWarning, ...] | None:
+    """The lint warnings ``check`` shows after its verdicts (issue 14), or None when no lint was
+    done: z3 is not installed (the check needs no z3), the check's --timeout is spent, or the lint
+    failed (a note says so; the verdicts and the exit code stand). Each z3 query gets at most
+    :data:`CHECK_LINT_SECONDS` (and no more than the time left)."""
+    seconds = CHECK_LINT_SECONDS
+    if deadline is not None:
+        seconds = min(seconds, deadline - time.monotonic())
+        if seconds <= 0:
+            return None
+    from .checker.lint import lint
+
+    try:
+        return lint(system, timeout=seconds)
+    except ModuleNotFoundError as err:
+        if err.name != "z3":
+            raise
+        return None
+    except UserError as err:  # a construct the z3 translation does not cover
+        click.echo(f"statebound: note: no lint warnings: {err.lines[0]}", err=True)
+    except Exception as err:  # noqa: BLE001 - a failed lint must not hide or change the verdicts
+        click.echo(f"statebound: note: the lint failed (internal error: {type(err).__name__}: {err}; "
+                   "please report it); the verdicts above stand; --no-lint skips the lint", err=True)
+    return None
+
+
+def _lint_json(w: LintWarning) -> dict[str, Any]:
+    return {"code": str(w.code), "instance": w.instance, "transition": w.transition, "variable": w.variable,
+            "where": w.where, "what": w.what, "fix": w.fix}
+
+
 @cli.command("list")
 @click.argument("target", shell_complete=complete_target)
 @_param_opt
@@ -155,6 +204,9 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
                    "enabled together, updates that can leave their domain, variables that never change.")
 def list_cmd(target: str, params: tuple[str, ...], fmt: str, with_lint: bool = False) -> int:
     """Show TARGET's parameters, instances, transitions and properties (and, with --lint, lint warnings)."""
+    from .checker.load import load_function, load_system, signature_params
+    from .checker.output import property_text
+
     run = _state()
     run.target, run.phase = target, LOADING
     with model_code(None):  # the model's own output must not corrupt --format json (defect 10)
@@ -185,8 +237,7 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str, with_lint: bool = F
             "warnings": list(getattr(system, "warnings", ())),
         }
         if with_lint:
-            doc["lint"] = [{"code": str(w.code), "instance": w.instance, "transition": w.transition,
-                            "variable": w.variable, "where": w.where, "what": w.what, "fix": w.fix} for w in findings]
+            doc["lint"] = [_lint_json(w) for w in findings]
         click.echo(json.dumps(doc, indent=2, default=str))
         return EXIT_OK
     click.echo(f"system {system.name}")
@@ -275,7 +326,8 @@ def _transition_json(t: Any) -> dict[str, Any]:
               help="The state-graph view (--view graph) draws at most N states (and those of the trace).")
 @_budget_options
 def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: Path, prop: str | None,
-                graph_states: int, max_states: int | None, max_depth: int | None, timeout: float | None) -> int:
+                graph_states: int, max_states: int | None, max_depth: int | None, timeout: float | None,
+                max_memory_mb: int | None = None) -> int:
     """Draw TARGET's machines, system, state graph or a trace."""
     from . import diagrams
 
@@ -284,8 +336,9 @@ def diagram_cmd(target: str, params: tuple[str, ...], view: str, fmt: str, out: 
     run.timeout = timeout
     system = _load(run, target, params, deadline)
     trace: Trace | None = None
-    if prop is not None:
-        report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth, props=[prop])
+    if prop is not None:  # the reference engine: a counterexample or witness to draw, whatever the budget
+        report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth, props=[prop],
+                            engine_name="explicit", max_memory_mb=max_memory_mb)
         outcome = report.outcome(prop)
         trace = outcome.trace
         if trace is None and outcome.verdict is Verdict.INCONCLUSIVE:
@@ -321,6 +374,9 @@ def _fail(run: _Run, code: ExitCode, lines: Sequence[str], *, label: str = "erro
     pass for this run's)."""
     for line in lines:
         _say(label, line)
+    from .checker.output import dumps, error_to_json, format_trace, report_to_json
+    from .checker.result import Trace
+
     for line in run.extra:
         click.echo(f"statebound: {line}", err=True)
     if isinstance(trace, Trace):
@@ -365,7 +421,7 @@ def _dispatch(args: list[str], run: _Run, debug: bool) -> int:
         return _fail(run, EXIT_INPUT, list(err.lines), trace=getattr(err, "trace", None))
     except _Undecided as und:
         return _fail(run, EXIT_INCONCLUSIVE, [str(und)], label="inconclusive", stopped=und.stopped)
-    except _TIMED_OUT:
+    except timed_out():
         # issue 8, defect 5: --timeout covers loading and building the model too
         timeout = run.timeout or 0.0
         if run.phase == LOADING:

@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem
 
-from .checker.machine import System
-from .checker.result import ExitCode, Report
+if TYPE_CHECKING:  # imported when a check runs (issue 13: start-up)
+    from .checker.machine import System
+    from .checker.result import ExitCode, Report
 
 __all__ = ["COMPLETE_VAR", "ci_options", "finish_ci", "complete_target", "is_completing"]
 
@@ -89,6 +90,7 @@ def finish_ci(report: Report, system: System | None, target: str, code: ExitCode
     A file that cannot be written makes the exit code 2, as a failed ``--out`` does; the verdicts
     are printed all the same.
     """
+    from .checker.result import ExitCode
     from .ci_formats import strict_exit_code, vacuous, write_files
 
     ctx = click.get_current_context(silent=True)

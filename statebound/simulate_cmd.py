@@ -22,14 +22,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._session import output_options, timeout_option
 from .checker.errors import InputError
-from .checker.output import format_report, report_to_json, to_itf
-from .checker.result import Report, Verdict
+
+if TYPE_CHECKING:  # imported when the command runs (issue 13: start-up)
+    from .checker.result import Report
 
 __all__ = ["simulate_cmd", "emit_pytest_option", "write_regression_tests", "regression_test_source"]
 
@@ -56,6 +57,7 @@ def simulate_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], r
     from ._guard import model_code
     from .checker.engines import Budget
     from .checker.engines.random import RandomEngine
+    from .checker.output import format_report, report_to_json
 
     run, deadline = session.start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = session._load(run, target, params, deadline)
@@ -128,6 +130,9 @@ def emit_pytest_option(fn: Callable[..., int]) -> Callable[..., int]:
 
 def write_regression_tests(folder: Path, report: Report, *, target: str, params: Sequence[str] = ()) -> list[Path]:
     """One ``test_<property>.py`` in *folder* per counterexample of *report* (see :func:`regression_test_source`)."""
+    from .checker.output import to_itf
+    from .checker.result import Verdict
+
     written: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)

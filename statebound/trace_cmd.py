@@ -14,17 +14,18 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ._session import output_options, timeout_option
 from .checker.engines import Budget
-from .checker.engines.trace import CONFORMS, TraceResult, check_trace, read_log
-from .checker.engines.trace.output import candidate_lines, format_trace_result, trace_result_to_json
 from .checker.errors import InputError
-from .checker.machine import System
-from .checker.output import dumps, to_itf
-from .checker.result import Report, Verdict
+
+if TYPE_CHECKING:  # imported when the command runs (issue 13: start-up)
+    from .checker.engines.trace import TraceResult
+    from .checker.machine import System
+    from .checker.result import Report
 
 __all__ = ["trace_cmd", "write_html", "html_document"]
 
@@ -34,6 +35,8 @@ MAX_DRAWN_STEPS = 60
 
 def html_document(system: System, report: Report, *, target: str, result: TraceResult | None = None) -> bytes:
     """The HTML report of a check (or, with *result*, of a trace check) as UTF-8 bytes."""
+    from .checker.engines.trace import CONFORMS
+    from .checker.engines.trace.output import candidate_lines
     from .diagrams.html import Section, to_html
 
     if result is None:
@@ -100,6 +103,8 @@ def trace_cmd(target: str, log_path: Path, params: tuple[str, ...], props: tuple
     explain, and every property the run breaks (docs/trace-format.md)."""
     from . import _session as session
     from ._guard import model_code
+    from .checker.engines.trace import check_trace, read_log
+    from .checker.engines.trace.output import format_trace_result, trace_result_to_json
 
     run, deadline = session.start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
     system = session._load(run, target, params, deadline)
@@ -160,6 +165,10 @@ def _write_outputs(outputs: object, result: TraceResult, system: System, target:
     (``replay.itf.json``), and the diagrams of each counterexample short enough to draw."""
     from ._guard import deferred_signals
     from ._outputs import OutputDir
+    from .checker.engines.trace import CONFORMS
+    from .checker.engines.trace.output import trace_result_to_json
+    from .checker.output import dumps, to_itf
+    from .checker.result import Verdict
     from .diagrams.write import FileNames, write_counterexample
 
     assert isinstance(outputs, OutputDir)

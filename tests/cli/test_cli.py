@@ -84,15 +84,25 @@ def test_property_selects_what_is_checked(capsys):
 
 
 def test_a_spent_budget_is_inconclusive_never_holds(capsys):
-    code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out")
+    # the explicit engine: auto, the default, would prove the invariant by induction (test below)
+    code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out", "--engine", "explicit")
     assert code == 3
     assert "??   bounded  inconclusive (always)" in out
     assert "not decided: state budget (10) reached after 10 states" in out
     assert "INCOMPLETE" in out
 
 
+def test_what_a_spent_budget_leaves_open_the_default_engine_proves_by_induction(capsys):
+    pytest.importorskip("z3")
+    code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out")
+    assert code == 0
+    assert "ok   bounded  holds (always)" in out
+    code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out", "--format", "json")
+    assert {(o["name"], o["engine"]) for o in json.loads(out)["properties"]} >= {("bounded", "induction")}
+
+
 def test_depth_and_timeout_budgets_are_inconclusive(capsys):
-    assert run(capsys, "check", target("counter"), "--max-depth", "5", "--no-out")[0] == 3
+    assert run(capsys, "check", target("counter"), "--max-depth", "5", "--no-out", "--engine", "explicit")[0] == 3
     code, out, err = run(capsys, "check", target("counter"), "-p", "limit=10000", "--timeout", "0.000001", "--no-out")
     assert code in (0, 3)  # a tiny model may finish before the first clock check
     if code == 3:  # the time covers loading the model too: it may run out there (stderr) or in the check
@@ -187,7 +197,7 @@ def test_an_internal_error_exits_4_without_a_traceback(capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(_session, "check", boom)
+    monkeypatch.setattr(_session, "_engine", boom)
     code, _, err = run(capsys, "check", target("safe"), "--no-out")
     assert code == 4
     assert "statebound: error: internal error: RuntimeError: kaboom" in err

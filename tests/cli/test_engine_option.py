@@ -19,10 +19,21 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str
     return code, json.loads(out)
 
 
-def test_the_explicit_engine_is_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+def test_auto_is_the_default_and_decides_a_small_space_with_the_explicit_engine(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # issues 13 and 14: --engine auto is the default; a space within its cap is the reference engine's alone
+    assert main(["check", "--help"]) == 0
+    assert "[default: auto]" in " ".join(capsys.readouterr()[0].split())
     code, doc = _json(capsys)
     assert code == 1
     assert {o["engine"] for o in doc["properties"]} == {"explicit"}  # type: ignore[union-attr, index]
+    _, explicit = _json(capsys, "--engine", "explicit")
+    assert _timeless(doc) == _timeless(explicit)
+
+
+def _timeless(doc: dict[str, object]) -> list[object]:
+    """The outcomes of *doc* without their timings."""
+    return [{**o, "coverage": {**o["coverage"], "seconds": 0}} for o in doc["properties"]]  # type: ignore[attr-defined, dict-item]
 
 
 @pytest.mark.parametrize("name", ["fast", "bmc"])

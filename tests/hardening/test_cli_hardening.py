@@ -302,12 +302,13 @@ def test_11_errors_found_while_exploring_and_internal_errors_still_print_json(ca
         assert doc["coverage"] is None  # nothing was measured to the end
     assert "the execution that reaches it:" in err
 
-    from statebound import _session, cli
+    import statebound.checker.load
+    from statebound import cli
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(_session, "load_system", boom)
+    monkeypatch.setattr(statebound.checker.load, "load_system", boom)  # _session imports it when it loads a model
     code, stdout, err = run(capsys, "check", f"{model}:deep", "--format", "json", "--no-out")
     assert code == 4
     doc = json.loads(stdout)
