@@ -17,6 +17,7 @@ import click
 from ._guard import Interrupted, OutOfTime, clear_pending_signal, deferred_signals, model_code, pending_signal
 from ._outputs import MANIFEST, OutputDir
 from .checker.engines import Budget, engine
+from .checker.engines.base import MemoryLimitReached, watch_memory
 from .checker.errors import InputError, UserError, suggest
 from .checker.result import ExitCode, Verdict
 
@@ -191,16 +192,21 @@ def _run_check(run: _Run, system: System, *, deadline: float | None, max_states:
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
     budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left, max_memory_mb=max_memory_mb)
     backstop = None if deadline is None or left is None else deadline + 1.0 + 0.1 * left
-    if max_memory_mb is not None:
-        progress = _MemoryWatch(progress, max_memory_mb)
+    if engine_name not in WATCH_THEIR_MEMORY:
+        progress = watch_memory(progress, budget)
     with model_code(backstop):
         try:
             return chosen.check(system, budget=budget, properties=list(props) if props else None, progress=progress)
-        except _MemoryLimit as over:
+        except MemoryLimitReached as over:
             stopped = f"memory limit ({max_memory_mb} MB) reached"
             raise _Undecided(f"--max-memory-mb {max_memory_mb}: {stopped} while checking with --engine {engine_name}, "
-                             f"at {over.mb} MB; allow more memory, bound the search with --max-states, or use "
+                             f"at {over.used_mb} MB; allow more memory, bound the search with --max-states, or use "
                              "--engine fast or auto (which stop with a partial report)", stopped) from None
+
+
+#: the engines that keep to ``Budget.max_memory_mb`` themselves, with a partial report; the others
+#: are stopped by :func:`~statebound.checker.engines.base.watch_memory` (inconclusive, no report)
+WATCH_THEIR_MEMORY = ("auto", "fast")
 
 
 def _engine(name: str, lemmas: Sequence[Always]) -> Engine:
@@ -246,40 +252,6 @@ def _lemmas(system: System, names: Sequence[str], engine_name: str) -> tuple[Alw
     if problems:
         raise InputError("\n".join(problems))
     return tuple(invariants[n] for n in dict.fromkeys(names))
-
-
-class _MemoryLimit(Exception):  # noqa: N818 - a budget reached, not a failure
-    def __init__(self, mb: int) -> None:
-        super().__init__(mb)
-        self.mb = mb
-
-
-class _MemoryWatch:
-    """``--max-memory-mb`` for the engines that do not watch their memory themselves (the fast
-    engine does, and stops with a partial report): the resident memory is read whenever the engine
-    reports progress, and the check stops (inconclusive) once it is over the limit."""
-
-    def __init__(self, progress: Any, limit_mb: int) -> None:
-        self.progress, self.limit_mb = progress, limit_mb
-
-    def __call__(self, states: int, steps: int, depth: int, frontier: int) -> None:
-        mb = _resident_mb()
-        if mb is not None and mb > self.limit_mb:
-            raise _MemoryLimit(mb)
-        if self.progress is not None:
-            self.progress(states, steps, depth, frontier)
-
-
-def _resident_mb() -> int | None:
-    """This process's resident memory in MB (Linux), or None where it cannot be read."""
-    try:
-        with open("/proc/self/statm") as f:
-            pages = int(f.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    import resource
-
-    return pages * resource.getpagesize() // (1024 * 1024)
 
 
 class _Progress:

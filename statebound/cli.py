@@ -123,7 +123,7 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
         sys.stdout.flush()
     findings = None if no_lint else _check_lint(system, deadline)
     if fmt == "text" and findings:
-        click.echo(f"lint ({len(findings)}), warnings about the model (--no-lint: none):")
+        click.echo(f"lint: {_plural(len(findings), 'warning')} about the model (--no-lint skips the lint):")
         for finding in findings:
             click.echo(f"  {finding}")
     done = _Written()

@@ -29,7 +29,10 @@ becomes ``holds``: only a proof, a real counterexample or a real witness replace
 ``inconclusive`` outcome. The budget covers the whole policy: ``timeout`` is for all the steps
 together; ``max_states`` and ``max_depth`` bound each exploration (the small step stops at the
 smaller of the cap and ``max_states``); ``max_depth`` also bounds induction's k and bmc's depth.
-Without z3 installed, steps 3 and 4 are skipped and exploration's answer stands.
+``max_memory_mb`` is kept by the fast engine itself; the policy goes on to a next step only while
+the process is within it, and the reference engine is stopped by its progress reports once over it
+(the outcomes the steps before decided stand; the rest stay ``inconclusive``, saying why). Without
+z3 installed, steps 3 and 4 are skipped and exploration's answer stands.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError
 from ..machine import System
 from ..result import Kind, Outcome, Report, Verdict
-from .base import Budget, Progress
+from .base import Budget, MemoryLimitReached, Progress, resident_mb, watch_memory
 
 if TYPE_CHECKING:
     from ..property import Always
@@ -88,13 +91,19 @@ class AutoEngine:
         cap = self.small_states if budget.max_states is None else min(self.small_states, budget.max_states)
         small = replace(budget, max_states=cap)
         report = ReferenceEngine().check(system, properties=properties, budget=small, progress=progress)
-        if _capped(report, cap, budget):
-            left = _left(budget, started)
-            if left is None or left > 0:
-                report = _merge(report, _explore_large(system, _open(report, None), replace(budget, timeout=left),
-                                                        progress))
-        report = self._prove(system, report, budget, started)
-        return _search_deeper(system, report, budget, started)
+        try:
+            if _capped(report, cap, budget):
+                left = _left(budget, started)
+                if left is None or left > 0:
+                    _check_memory(budget)
+                    report = _merge(report, _explore_large(system, _open(report, None),
+                                                            replace(budget, timeout=left), progress))
+            _check_memory(budget)
+            report = self._prove(system, report, budget, started)
+            _check_memory(budget)
+            return _search_deeper(system, report, budget, started)
+        except MemoryLimitReached as over:
+            return _out_of_memory(report, over)
 
     def _prove(self, system: System, report: Report, budget: Budget, started: float) -> Report:
         """*report* with its undecided safety outcomes decided by induction where it can."""
@@ -112,6 +121,22 @@ class AutoEngine:
         except InputError:  # a construct the symbolic engines do not translate
             return report
         return _merge(report, proved)
+
+
+def _check_memory(budget: Budget) -> None:
+    """Raise :class:`MemoryLimitReached` when the process is already over the budget's memory."""
+    used = resident_mb() if budget.max_memory_mb is not None else None
+    if used is not None and budget.max_memory_mb is not None and used > budget.max_memory_mb:
+        raise MemoryLimitReached(used, budget.max_memory_mb)
+
+
+def _out_of_memory(report: Report, over: MemoryLimitReached) -> Report:
+    """*report*, the last one complete, saying that the memory limit stopped the policy there."""
+    why = f"memory limit ({over.limit_mb} MB) reached"
+    note = f"not decided further: {over}"
+    outcomes = tuple(replace(o, warnings=(*o.warnings, note)) if o.verdict is Verdict.INCONCLUSIVE else o
+                     for o in report.outcomes)
+    return replace(report, outcomes=outcomes, coverage=replace(report.coverage, complete=False, stopped=why))
 
 
 def _left(budget: Budget, started: float) -> float | None:
@@ -140,7 +165,8 @@ def _explore_large(system: System, names: Sequence[str], budget: Budget, progres
         return check(system, properties=names, budget=budget, progress=progress)
     from .reference import ReferenceEngine
 
-    return ReferenceEngine().check(system, properties=names, budget=budget, progress=progress)
+    # the reference engine does not watch its memory: stopped by the progress callback instead
+    return ReferenceEngine().check(system, properties=names, budget=budget, progress=watch_memory(progress, budget))
 
 
 def _merge(report: Report, later: Report) -> Report:

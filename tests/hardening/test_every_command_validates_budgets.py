@@ -25,3 +25,31 @@ def test_a_bad_timeout_is_bad_input_in_every_command(command: list[str], bad: st
     _, err = capsys.readouterr()
     assert code == 2
     assert f"--timeout {bad}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [
+    ["check", f"{LAMP}:lamp_and_switch", "--no-out"],
+    ["diagram", f"{LAMP}:lamp_and_switch", "--format", "dot"],
+])
+@pytest.mark.parametrize("bad", ["nan", "inf", "0", "-1", "1.5", "lots"])
+def test_a_bad_memory_limit_is_bad_input_in_every_exploring_command(command: list[str], bad: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([*command, "--max-memory-mb", bad])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip() == (f"statebound: error: --max-memory-mb {bad}: not a whole number of megabytes, at least 1, "
+                           "e.g. --max-memory-mb 2048")
+
+
+COUNTER = Path(__file__).resolve().parents[1] / "cli" / "fixtures" / "lamps.py"
+
+
+@pytest.mark.parametrize("engine", ["explicit", "fast", "auto"])
+def test_a_memory_limit_below_what_the_process_uses_is_inconclusive(engine: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # 1 MB is less than any Python process holds: every engine stops at its first look (exit 3)
+    code = main(["check", f"{COUNTER}:counter", "-p", "limit=20000", "--engine", engine, "--max-memory-mb", "1",
+                 "--no-out", "--no-lint"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "memory limit (1 MB) reached" in out + err and "Traceback" not in err
