@@ -43,7 +43,7 @@ from ..._compile import compile_system
 from ...errors import InputError
 from ...machine import System
 from ...property import LeadsTo, NeverAfter, Property
-from ...result import DEADLOCK, Outcome, Report, Verdict
+from ...result import DEADLOCK, Coverage, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from ..reference import select
 from ._explore import FastExploration, Packed
@@ -201,12 +201,28 @@ def check(
     props = select(system, properties)
     want_deadlock = system.check_deadlock and (properties is None or DEADLOCK in properties)
     packed = _pack(system)
-    w = Watch.of(packed, props, check_deadlock=want_deadlock)
+    try:
+        w = Watch.of(packed, props, check_deadlock=want_deadlock)
+        for p in props:  # compiled after the search: refuse them before it
+            if isinstance(p, LeadsTo):
+                packed.compiler.condition(p.p, None)
+                packed.compiler.condition(p.q, None)
+    except Unsupported as err:  # an expression beyond the packed compiler (e.g. % on variables)
+        raise InputError(f"--engine fast cannot check {system.name}: {err}; use --engine explicit") from err
     need_edges = any(isinstance(p, (LeadsTo, NeverAfter)) for p in props)
     sym, note = symmetry_for(packed, props)
     ex = run_exploration(packed, budget=budget, keep_edges=need_edges, progress=progress, deadline=deadline, watch=w,
                          symmetry=sym, symmetry_note=note)
     cov = ex.coverage()
+    try:
+        outcomes = _decide(ex, w, props, budget, deadline, cov, want_deadlock)
+    except Unsupported as err:  # an observer's until-condition beyond the packed compiler
+        raise InputError(f"--engine fast cannot check {system.name}: {err}; use --engine explicit") from err
+    return Report(system=system.name, params=system.params, outcomes=tuple(outcomes), coverage=cov)
+
+
+def _decide(ex: FastExploration, w: Watch, props: Sequence[Property], budget: Budget, deadline: float | None,
+            cov: Coverage, want_deadlock: bool) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with paused_gc():
         for k, p in enumerate(props):
@@ -222,4 +238,4 @@ def check(
                 outcomes.append(safety_outcome(ex, w, k, p, cov))
         if want_deadlock:
             outcomes.append(deadlock_outcome(ex, w, cov))
-    return Report(system=system.name, params=system.params, outcomes=tuple(outcomes), coverage=cov)
+    return outcomes

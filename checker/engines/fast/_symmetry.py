@@ -109,6 +109,9 @@ def _ground(system: System, e: Expr, me_index: int | None, env: dict[str, int]) 
             return any_of(bodies)
         return Op("count", tuple(bodies)) if bodies else Const(0)
     args = tuple(_ground(system, a, me_index, env) for a in e.args)
+    folded = _fold(op, args)
+    if folded is not None:
+        return folded
     if op == "member":
         fam, idx, var = _const(args[0]), args[1], _const(args[2])
         if isinstance(idx, Const) and type(idx.value) is int and isinstance(fam, str) and isinstance(var, str):
@@ -116,6 +119,29 @@ def _ground(system: System, e: Expr, me_index: int | None, env: dict[str, int]) 
             if 0 <= idx.value < family.n:
                 return Ref(family.member(idx.value), var)
     return Op(op, args)
+
+
+def _fold(op: str, args: tuple[Expr, ...]) -> Const | None:
+    """Integer arithmetic on constants only (``(SELF + 1) % 3`` for member 2 is ``0``), with
+    Python's floor semantics as the reference engine's; a zero divisor is left for it to report."""
+    values = [_const(a) for a in args]
+    if not values or not all(type(v) is int for v in values):
+        return None
+    if op == "+":
+        return Const(sum(values))
+    if op == "-":
+        return Const(values[0] - sum(values[1:]))
+    if op == "*":
+        return Const(math.prod(values))
+    if op in ("%", "//") and len(values) == 2 and values[1] != 0:
+        return Const(values[0] % values[1] if op == "%" else values[0] // values[1])
+    if op == "min":
+        return Const(min(values))
+    if op == "max":
+        return Const(max(values))
+    if op == "abs" and len(values) == 1:
+        return Const(abs(values[0]))
+    return None
 
 
 def _uses_indexing(e: Expr) -> bool:
