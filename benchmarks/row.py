@@ -19,6 +19,10 @@ def build(case: str, n: int, params: dict[str, Any]) -> Any:
         from benchmarks.scalable import system
 
         return system(n, liveness=case == "model-live")
+    if case == "model-sym":
+        from benchmarks.scalable import symmetric_system
+
+        return symmetric_system(n)
     from statebound.models import phase3
 
     return getattr(phase3, case)(**params)
@@ -43,6 +47,9 @@ def main() -> None:
         "complete": report.coverage.complete,
         "stopped": report.coverage.stopped,
         "verdicts": {o.property: o.verdict.value for o in report.outcomes},
+        # symmetry reduction (model-sym): the states the canonical ones stand for, and why not
+        "represented": getattr(report.coverage, "represented", None),
+        "symmetry": getattr(report.coverage, "symmetry", None),
         "exit": int(report.exit_code()),
     }))
 
