@@ -92,12 +92,7 @@ class Watch:
         """The successors of states lo..hi-1, with what this watch finds among them."""
         packed = self.packed
         frame = packed.frame(ex.search.states.data[lo:hi])  # type: ignore[arg-type]
-        x = packed.stepper.expand(frame)
-        for block in x.blocks:
-            if block.act.receivers is None:
-                ex.fired.add(block.act.label)
-            else:
-                ex.fired.update(int(v) for v in np.unique(block.labels))
+        x = packed.stepper.expand(frame, ex.fired)
         # per rule: the first row where a tagged step fires, and the first breaking step
         fires: list[int] = []
         breaks: list[int] = []
@@ -105,14 +100,17 @@ class Watch:
             for rule in self.rules:
                 first_fire, first_break = _NONE, _NONE
                 for block in x.blocks:
-                    act = block.act
-                    checks = []
-                    if act.transition.tags & rule.tags:
-                        checks.append((packed.stepper.instance_names[act.instance], None))
-                    for j, group in enumerate(act.receivers or ()):
-                        for i, r in enumerate(group):
-                            if r.transition.tags & rule.tags:
-                                checks.append((packed.stepper.instance_names[r.instance], block.choice[j] == i))
+                    checks: list[tuple[str, npt.NDArray[np.bool_] | None]] = []
+                    for act in block.acts:
+                        if act.transition.tags & rule.tags:
+                            # a block looked up in a table holds several actions: its labels tell them apart
+                            sel = None if block.act is not None else block.labels == act.label
+                            checks.append((packed.stepper.instance_names[act.instance], sel))
+                    if block.act is not None:
+                        for j, group in enumerate(block.act.receivers or ()):
+                            for i, r in enumerate(group):
+                                if r.transition.tags & rule.tags:
+                                    checks.append((packed.stepper.instance_names[r.instance], block.choice[j] == i))
                     for iname, sel in checks:
                         rows = np.arange(len(block.rows)) if sel is None else np.flatnonzero(sel)
                         if not len(rows):
