@@ -53,7 +53,7 @@ __all__ = ["Term", "Frame", "Encoding", "Observer"]
 #: a z3 expression (z3 ships no type stubs); the value of an Array variable is a tuple of them
 Term = Any
 #: the values bound to quantifier indices while translating a quantifier's body
-Bound = tuple[tuple[str, int], ...]
+Bound = tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -155,6 +155,9 @@ class Encoding:
             for idx, t in enumerate(rs):
                 for var, _ in t.updates:
                     self._writers[self.slot_of_update(name, var)].append(("recv", j, idx))
+        self._check_evaluation(also)
+
+    def _check_evaluation(self, also: Sequence[object]) -> None:
         _supported_evaluation(self, also)
 
     @property

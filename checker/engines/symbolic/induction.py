@@ -57,7 +57,7 @@ from ._goals import DOMAIN, Goal, Role, bad, goals_of, is_liveness, liveness_not
 from ._pdr import pdr
 from ._unroll import Backward, Clock, Forward, Unknown, sweep
 
-__all__ = ["InductionEngine", "DEFAULT_K", "DEFAULT_PDR_SECONDS"]
+__all__ = ["InductionEngine", "DEFAULT_K", "DEFAULT_PDR_SECONDS", "DEFAULT_MAX_N", "DEFAULT_QUANTIFIED_SECONDS"]
 
 #: the largest k tried when the budget gives no max_depth
 DEFAULT_K = 3
@@ -69,6 +69,10 @@ _WITNESS_EXTRA = 10
 _CLAUSES = 40
 #: how long PDR may look for an invariant for one property (within the check's timeout)
 DEFAULT_PDR_SECONDS = 30.0
+#: with ``parametric=True``, the largest family size checked one by one when every N is not proved
+DEFAULT_MAX_N = 20
+#: with ``parametric=True``, how long z3 may spend on one quantified query
+DEFAULT_QUANTIFIED_SECONDS = 30.0
 
 
 @dataclass(slots=True)
@@ -116,16 +120,31 @@ class InductionEngine:
         Try PDR (z3's Spacer) on what k-induction leaves open.
     pdr_seconds : float
         The time PDR may spend on one property.
+    parametric : bool
+        Prove the properties *for every size N >= 1* of the system's first family declared
+        ``symmetric=True`` (everything else as declared), by quantified 1-induction over the
+        family's members (``holds``: proved for every N, the message says so); what that cannot
+        prove is checked for N = 1..``max_n`` one by one, by this engine without ``parametric``:
+        ``violated`` when some N breaks it (the trace is for that N), else ``inconclusive``
+        saying "proved for N = 1..max_n" (not every N). See ``docs/symbolic.md``.
+    max_n : int
+        The largest N checked one by one with ``parametric=True``.
+    quantified_seconds : float
+        The time z3 may spend on one quantified query with ``parametric=True``.
     """
 
     name = "induction"
 
     def __init__(self, *, max_k: int = DEFAULT_K, lemmas: Sequence[Always] = (), pdr: bool = True,
-                 pdr_seconds: float = DEFAULT_PDR_SECONDS) -> None:
+                 pdr_seconds: float = DEFAULT_PDR_SECONDS, parametric: bool = False, max_n: int = DEFAULT_MAX_N,
+                 quantified_seconds: float = DEFAULT_QUANTIFIED_SECONDS) -> None:
         self.max_k = max_k
         self.lemmas = tuple(lemmas)
         self.pdr = pdr
         self.pdr_seconds = pdr_seconds
+        self.parametric = parametric
+        self.max_n = max_n
+        self.quantified_seconds = quantified_seconds
 
     def check(
         self,
@@ -136,6 +155,10 @@ class InductionEngine:
         progress: Progress | None = None,
     ) -> Report:
         """Prove *system*'s properties; see :class:`InductionEngine`."""
+        if self.parametric:
+            from ._every_n import check_every_n
+
+            return check_every_n(self, system, properties=properties, budget=budget, progress=progress)
         clock = Clock(budget.timeout)
         props = select(system, properties)
         problems = [pr for lemma in self.lemmas for pr in lemma.problems(system)]
