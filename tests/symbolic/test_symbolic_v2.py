@@ -17,10 +17,10 @@ from strategies import atoms_v2, systems_v2
 from symbolic_checks import check_counterexample_to_induction, replay
 
 from statebound.checker import (
+    TRUE,
     Budget,
     Enum,
     Instance,
-    TRUE,
     Int,
     Kind,
     Machine,
