@@ -92,7 +92,8 @@ class Watch:
         """The successors of states lo..hi-1, with what this watch finds among them."""
         packed = self.packed
         frame = packed.frame(ex.search.states.data[lo:hi])  # type: ignore[arg-type]
-        x = packed.stepper.expand(frame, ex.fired)
+        # labels and receiver choices are read only by kept steps and step rules
+        x = packed.stepper.expand(frame, ex.fired, detail=ex.search.keep_edges or bool(self.rules))
         # per rule: the first row where a tagged step fires, and the first breaking step
         fires: list[int] = []
         breaks: list[int] = []
@@ -133,6 +134,7 @@ class Watch:
                     if brk != _NONE and rule.index not in self.found_step:
                         row = int(np.searchsorted(x.offsets, brk, side="right")) - 1
                         if row < visited:
+                            assert x.labels is not None
                             self.found_step[rule.index] = (lo + row, int(x.labels[brk]), x.keys[brk].copy())
             if self.check_deadlock and self.deadlock is None:
                 dead = np.flatnonzero(x.counts[:visited] == 0)

@@ -115,7 +115,7 @@ class Expansion:
     counts: Ints
     offsets: Ints
     keys: Words
-    labels: npt.NDArray[np.int32]
+    labels: npt.NDArray[np.int32] | None  # None when not asked for
     blocks: list[Block]
     error: int | None
 
@@ -251,6 +251,7 @@ class _Group:
     cnt: Ints
     single: bool  # no key enables two receivers
     choice: Ints
+    code: Ints  # (choice + 1) times the instance's weight in the broadcast's label code
     new: Words  # (keys, width): the written fields after the chosen receiver (unchanged: none)
     bad: Mask | None
     keep: npt.NDArray[np.uint64]
@@ -325,7 +326,7 @@ def _group(layout: Layout, group: list[Receiver]) -> _Group | None:
     new[keys] = after & wmask
     badk = np.zeros(size, dtype=bool)
     badk[keys] = bad & (per == 1)
-    return _Group(key, cnt, int(per.max(initial=0)) <= 1, ch, new, badk if badk.any() else None, ~wmask)
+    return _Group(key, cnt, int(per.max(initial=0)) <= 1, ch, ch + 1, new, badk if badk.any() else None, ~wmask)
 
 
 def _reads(system: System, exprs: list[Expr], me: str, written: list[int]) -> frozenset[int] | None:
@@ -442,14 +443,18 @@ class Stepper:
         groups = [_group(self.layout, g) for g in act.receivers]
         if any(g is None for g in groups):
             return
+        for grp, weight in zip(groups, act.radix, strict=True):
+            assert grp is not None
+            grp.code = grp.code * weight
         act.sender = sender
         act.groups = groups  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ one batch
 
-    def expand(self, frame: Frame, fired: set[int] | None = None) -> Expansion:
+    def expand(self, frame: Frame, fired: set[int] | None = None, *, detail: bool = True) -> Expansion:
         """The successors of the states of *frame*; *fired* (when given) gets the label numbers of
-        the steps found."""
+        the steps found. Without *detail* the expansion has no labels and its broadcast blocks no
+        receiver choices (what only kept steps and step rules read)."""
         f = frame.n
         run = np.zeros(f, dtype=np.int64)
         blocks: list[Block] = []
@@ -457,7 +462,7 @@ class Stepper:
         locals_: list[Ints] = []
         for item in self.plan:
             if isinstance(item, _Table):
-                got = self._lookup(item, frame, run, fired)
+                got = self._lookup(item, frame, run, fired, detail)
                 if got is None:
                     continue
                 block, local, err = got
@@ -469,12 +474,10 @@ class Stepper:
                 if fired is not None:
                     fired.add(item.label)
             else:
-                got = self._emit(item, frame, run)
+                got = self._emit(item, frame, run, fired, detail)
                 if got is None:
                     continue
                 block, local, err = got
-                if fired is not None:
-                    fired.update(int(v) for v in np.unique(block.labels))
             error = min(error, err)
             blocks.append(block)
             locals_.append(local)
@@ -483,7 +486,7 @@ class Stepper:
         total = int(offsets[-1])
         width = self.layout.width
         keys = np.empty((total, width), dtype=np.uint64)
-        labels = np.empty(total, dtype=np.int32)
+        labels = np.empty(total, dtype=np.int32) if detail else None
         for block, local in zip(blocks, locals_, strict=True):
             pos = offsets[block.rows]
             pos += local
@@ -492,11 +495,12 @@ class Stepper:
                 keys[:, 0][pos] = block.words[:, 0]
             else:
                 keys[pos] = block.words
-            labels[pos] = block.labels
+            if labels is not None:
+                labels[pos] = block.labels
         return Expansion(run, offsets, keys, labels, blocks, None if error == f else error)
 
-    def _lookup(self, t: _Table, frame: Frame, run: Ints,
-                fired: set[int] | None) -> tuple[Block, Ints, int] | None:
+    def _lookup(self, t: _Table, frame: Frame, run: Ints, fired: set[int] | None,
+                detail: bool) -> tuple[Block, Ints, int] | None:
         """The successors of a table's actions, looked up."""
         key = t.key(frame.words)
         c = t.cnt[key]
@@ -533,7 +537,8 @@ class Stepper:
         words = np.take(frame.words, rows, axis=0)
         words &= t.keep
         words |= np.take(t.new, flat, axis=0)
-        return Block(None, rows, words, t.lab[flat], [], t.acts), local, error
+        labels = t.lab[flat] if detail else np.zeros(0, dtype=np.int32)
+        return Block(None, rows, words, labels, [], t.acts), local, error
 
     def _plain(self, act: Act, frame: Frame, run: Ints) -> tuple[Block, Ints, int] | None:
         """The successors of a plain action, its guard and updates evaluated over the batch."""
@@ -554,7 +559,8 @@ class Stepper:
         labels = np.full(len(idx), act.label, dtype=np.int32)
         return Block(act, idx, words, labels, [], [act]), local, error
 
-    def _emit(self, act: Act, frame: Frame, run: Ints) -> tuple[Block, Ints, int] | None:
+    def _emit(self, act: Act, frame: Frame, run: Ints, fired: set[int] | None,
+              detail: bool) -> tuple[Block, Ints, int] | None:
         """The successors of a broadcast: looked up where every receiving instance has at most one
         enabled receiver, else every combination (:meth:`_broadcast`)."""
         error = frame.n
@@ -571,6 +577,8 @@ class Stepper:
                     error = min(error, int(idx[np.argmax(bad)]))
                 self.layout.write(words, slot, vals)
             block, local, err = self._broadcast(act, idx, sub, words, run)
+            if fired is not None:
+                fired.update(int(v) for v in np.unique(block.labels))
             return block, local, min(error, err)
         s = act.sender
         skey = s.key(frame.words)
@@ -588,21 +596,27 @@ class Stepper:
         gkeys = [grp.key(before) for grp in act.groups]
         if not all(grp.single or int(grp.cnt[k].max(initial=0)) <= 1 for grp, k in zip(act.groups, gkeys, strict=True)):
             block, local, err = self._broadcast(act, idx, frame.take(idx), words, run)
+            if fired is not None:
+                fired.update(int(v) for v in np.unique(block.labels))
             return block, local, min(error, err)
-        n = len(idx)
-        code = np.zeros(n, dtype=np.int64)
-        choice: list[Ints] = []
-        for j, (grp, k) in enumerate(zip(act.groups, gkeys, strict=True)):
-            chosen = grp.choice[k]
+        code = np.zeros(len(idx), dtype=np.int64)
+        for grp, k in zip(act.groups, gkeys, strict=True):
             if grp.bad is not None:
                 b = grp.bad[k]
                 if b.any():
                     error = min(error, int(idx[np.argmax(b)]))
             words &= grp.keep
             words |= np.take(grp.new, k, axis=0)
-            code += (chosen + 1) * act.radix[j]
-            choice.append(chosen)
-        labels = self._labels(act, code)
+            code += np.take(grp.code, k)
+        if fired is not None:
+            if act.dense is not None:
+                seen = np.zeros(len(act.dense), dtype=bool)
+                seen[code] = True
+                fired.update(self._labels(act, np.flatnonzero(seen)).tolist())
+            else:
+                fired.update(self._label(act, int(u)) for u in np.unique(code))
+        labels = self._labels(act, code) if detail else np.zeros(0, dtype=np.int32)
+        choice = [np.take(grp.choice, k) for grp, k in zip(act.groups, gkeys, strict=True)] if detail else []
         local = run[idx]
         run[idx] += 1
         return Block(act, idx, words, labels, choice, [act]), local, error
