@@ -330,6 +330,10 @@ def format_report(report: Report, *, system: System | None = None, target: str =
         f"explored {cov.states:,} state{'' if cov.states == 1 else 's'}, {cov.steps:,} step{'' if cov.steps == 1 else 's'}, "
         f"depth {cov.depth} in {cov.seconds:.2f} s ({status})"
     )
+    if cov.symmetry:  # issue 13: what symmetry reduction did (or why not), with its factor
+        factor = cov.reduction
+        lines.append(cov.symmetry + (f" (reduction factor {factor:,.1f}: they stand for {cov.represented:,} states)"
+                                     if factor is not None and cov.represented is not None else ""))
     traces = [o.trace for o in report.outcomes if o.verdict is Verdict.VIOLATED and o.trace is not None]
     shared = bool(traces) and all(t.states[0] == traces[0].states[0] for t in traces)
     if shared:
