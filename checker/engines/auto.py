@@ -74,7 +74,8 @@ class AutoEngine:
         Auxiliary invariants for the induction step: proved first, then assumed
         (:class:`~statebound.checker.engines.symbolic.InductionEngine`).
     small_states : int
-        The cap of the first, reference-engine exploration.
+        The cap of the first, reference-engine exploration; 0 skips that step (the fast engine,
+        where the model packs, explores first).
     """
 
     name = "auto"
@@ -88,6 +89,9 @@ class AutoEngine:
         from .reference import ReferenceEngine
 
         started = time.perf_counter()
+        if self.small_states <= 0:
+            report = _explore_large(system, properties, budget, progress)
+            return self._escalate(system, report, budget, started)
         cap = self.small_states if budget.max_states is None else min(self.small_states, budget.max_states)
         small = replace(budget, max_states=cap)
         report = ReferenceEngine().check(system, properties=properties, budget=small, progress=progress)
@@ -97,7 +101,14 @@ class AutoEngine:
                 if left is None or left > 0:
                     _check_memory(budget)
                     report = _merge(report, _explore_large(system, _open(report, None),
-                                                            replace(budget, timeout=left), progress))
+                                                            replace(budget, timeout=left), progress), explored=True)
+        except MemoryLimitReached as over:
+            return _out_of_memory(report, over)
+        return self._escalate(system, report, budget, started)
+
+    def _escalate(self, system: System, report: Report, budget: Budget, started: float) -> Report:
+        """Steps 3 and 4: induction, then bmc, on what exploration left open."""
+        try:
             _check_memory(budget)
             report = self._prove(system, report, budget, started)
             _check_memory(budget)
@@ -157,7 +168,7 @@ def _open(report: Report, kinds: frozenset[Kind] | None) -> list[str]:
             if o.verdict is Verdict.INCONCLUSIVE and (kinds is None or o.kind in kinds)]
 
 
-def _explore_large(system: System, names: Sequence[str], budget: Budget, progress: Progress | None) -> Report:
+def _explore_large(system: System, names: Sequence[str] | None, budget: Budget, progress: Progress | None) -> Report:
     """Explore again under the user's budget: with the fast engine where the model packs."""
     from .fast import check, unsupported
 
@@ -169,16 +180,17 @@ def _explore_large(system: System, names: Sequence[str], budget: Budget, progres
     return ReferenceEngine().check(system, properties=names, budget=budget, progress=watch_memory(progress, budget))
 
 
-def _merge(report: Report, later: Report) -> Report:
+def _merge(report: Report, later: Report, *, explored: bool = False) -> Report:
     """*report* with each outcome *later* decided (a proof, a counterexample, a witness) in its
-    place; an exploration that went further also brings its coverage."""
-    decided = {o.property: o for o in later.outcomes if o.verdict is not Verdict.INCONCLUSIVE}
-    outcomes = tuple(decided.get(o.property, o) for o in report.outcomes)
-    if later.coverage.states > report.coverage.states:  # a larger exploration: its coverage, its open outcomes
-        undecided = {o.property: o for o in later.outcomes}
-        outcomes = tuple(undecided.get(o.property, o) if o.verdict is Verdict.INCONCLUSIVE else o for o in outcomes)
+    place. When *later* is the exploration under the user's budget (*explored*), its coverage and
+    its undecided outcomes (which say which of the user's limits stopped it) replace the small
+    exploration's too."""
+    if explored:
+        again = {o.property: o for o in later.outcomes}
+        outcomes = tuple(again.get(o.property, o) if o.verdict is Verdict.INCONCLUSIVE else o for o in report.outcomes)
         return replace(report, outcomes=outcomes, coverage=later.coverage)
-    return replace(report, outcomes=outcomes)
+    decided = {o.property: o for o in later.outcomes if o.verdict is not Verdict.INCONCLUSIVE}
+    return replace(report, outcomes=tuple(decided.get(o.property, o) for o in report.outcomes))
 
 
 def _search_deeper(system: System, report: Report, budget: Budget, started: float) -> Report:

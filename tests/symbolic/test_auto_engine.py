@@ -110,3 +110,22 @@ def test_a_violation_beyond_the_bmc_depth_stays_inconclusive(monkeypatch: pytest
     monkeypatch.setattr(symbolic, "InductionEngine", _Undecided)
     auto = AutoEngine().check(_deep(bad=40), budget=Budget(max_states=5))
     assert {o.verdict for o in auto.outcomes} == {Verdict.INCONCLUSIVE}
+
+
+def test_without_the_small_step_the_fast_engine_explores_where_it_packs_and_the_reference_elsewhere() -> None:
+    from statebound.checker import Enum, is_in
+    from statebound.checker.engines import fast
+
+    auto = AutoEngine(small_states=0)
+    assert {o.engine for o in auto.check(scalable.system(2)).outcomes} == {"fast"}
+    s = Var("s", Enum("a", "b"))
+    m = Machine(name="m", variables=(s,), transitions=(
+        Transition("go", guard=s == "a", updates={s: "b"}, emit="e"),
+        Transition("relay", on="e", updates={s: "a"}, emit="f"),
+        Transition("end", on="f", updates={s: "b"}),
+    ))
+    system = System(name="waves", instances=(Instance("x", m), Instance("y", m)),
+                    properties=(always("known", is_in(ref("x", "s"), "a", "b")),))
+    if fast.unsupported(system) is None:
+        pytest.skip("the fast engine packs cascades now")
+    assert {o.engine for o in auto.check(system).outcomes} == {"explicit"}
