@@ -126,6 +126,18 @@ def test_induction_never_holds_where_the_reference_finds_a_violation_v2(system: 
             check_counterexample_to_induction(system, mine)
 
 
+@settings(max_examples=max(5, EXAMPLES // 3), suppress_health_check=SLOW, deadline=None)
+@given(systems_v2())
+def test_pdr_never_proves_what_the_reference_refutes_v2(system: System) -> None:
+    ref_ = _reference(system)
+    if isinstance(ref_, ModelError):
+        return
+    got = InductionEngine(max_k=1, pdr_seconds=5).check(system)
+    for mine, theirs in zip(got.outcomes, ref_.outcomes, strict=True):
+        if mine.verdict is not Verdict.INCONCLUSIVE:
+            assert mine.verdict is theirs.verdict, mine.property
+
+
 @st.composite
 def _v2_expression_on_a_state(draw: st.DrawFn) -> tuple[System, object, tuple[object, ...]]:
     system = draw(systems_v2(with_properties=False, initial=False, constraint=False))
