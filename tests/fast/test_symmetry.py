@@ -9,6 +9,7 @@ A model or property that tells the members apart is explored unreduced, and the 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ def _machine(draw: st.DrawFn, name: str, in_family: bool) -> Machine:
 
 
 @st.composite
-def symmetric_systems(draw: st.DrawFn) -> System:
+def symmetric_systems(draw: st.DrawFn, symmetric: bool = True) -> System:
     """A random system of an environment ``e`` and a family ``f`` of 2-3 members declared
     symmetric, with broadcasts, quantified guards and properties; most of them really are
     symmetric, some name a member or use an index as a number, some check liveness."""
@@ -130,7 +131,8 @@ def symmetric_systems(draw: st.DrawFn) -> System:
     elif extra == 2:
         member = member.with_transitions(Transition("first", guard=SELF == 0, updates={"n": 0}))
     return System(name="random-symmetric", properties=tuple(props), check_deadlock=draw(st.booleans()),
-                  instances=(Instance("e", environment), Family("f", member, n=draw(st.integers(2, 3)), symmetric=True)))
+                  instances=(Instance("e", environment),
+                             Family("f", member, n=draw(st.integers(2, 3)), symmetric=symmetric)))
 
 
 def orbit_key(system: System, state: tuple[Any, ...], family: str = FAMILY) -> tuple[Any, ...]:
@@ -201,6 +203,20 @@ def test_a_symmetric_check_agrees_with_the_unreduced_reference(system: System) -
         if a.breach is not None and b.breach is not None:
             assert (a.breach.state, a.breach.step) == (b.breach.state, b.breach.step)
         assert_replays(system, a.trace)
+
+
+@settings(max_examples=30, deadline=None)
+@given(symmetric_systems(symmetric=False))
+def test_a_family_not_declared_symmetric_is_checked_exactly_as_the_reference_does(system: System) -> None:
+    """The fast engine spells out SELF, quantifiers and ref(family, x, j) for its compiler: without
+    a symmetric family nothing is reduced and everything a report says is the reference's."""
+    assume(fast.unsupported(system) is None)
+    ref_report, got = check(system), fast.check(system)
+    assert got.coverage.symmetry is None and "symmetry" not in got.coverage.to_json()
+    assert dataclasses.replace(got.coverage, seconds=0) == dataclasses.replace(ref_report.coverage, seconds=0)
+    for a, b in zip(got.outcomes, ref_report.outcomes, strict=True):
+        assert (a.property, a.verdict, a.trace, a.breach, a.message, a.warnings) == (
+            b.property, b.verdict, b.trace, b.breach, b.message, b.warnings)
 
 
 # ---------------------------------------------------------------------------- a family of clients
