@@ -8,6 +8,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "lamps.py"
@@ -55,3 +58,26 @@ def test_the_lint_is_what_brings_z3_into_a_small_check() -> None:
     modules = _imported_by("check", f"{FIXTURES}:safe", "--no-out")
     assert "z3" in _roots(modules)
     assert not _roots(modules) & {"numpy", "scipy", "hypothesis", "networkx", "graphviz"}
+
+
+def test_the_verdicts_are_printed_before_any_diagram_is_drawn_or_the_lint_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from statebound import cli
+
+    seen: dict[str, str] = {}
+    write_outputs, check_lint = cli._write_outputs, cli._check_lint
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        seen["writing"] = capsys.readouterr().out
+        return write_outputs(*args, **kwargs)
+
+    def linting(*args: Any, **kwargs: Any) -> Any:
+        seen["linting"] = capsys.readouterr().out
+        return check_lint(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_write_outputs", writing)
+    monkeypatch.setattr(cli, "_check_lint", linting)
+    assert cli.main(["check", f"{FIXTURES}:lamps", "--out", str(tmp_path / "out")]) == 1
+    assert "FAIL not-all-on  violated" in seen["linting"]  # the lint comes after the verdicts
+    assert "hold, 1 violated" in seen["linting"]
+    assert "writing" in seen  # and the diagrams after both
