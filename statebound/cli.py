@@ -60,7 +60,7 @@ from .simulate_cmd import emit_pytest_option, simulate_cmd
 
 if TYPE_CHECKING:  # the language and the outputs are imported when a command runs (issue 13: start-up)
     from .checker.machine import System
-    from .checker.result import LintWarning, Trace
+    from .checker.result import LintWarning, Report, Trace
 
 __all__ = ["main"]
 
@@ -120,6 +120,9 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     if fmt == "text":  # the verdicts first, whatever happens to the files (defect 6), and before the lint
         for line in format_report(report, system=system, target=target):
             click.echo(line)
+        deciders = _deciders(report) if engine_name == "auto" else None
+        if deciders:
+            click.echo(deciders)
         sys.stdout.flush()
     findings = None if no_lint else _check_lint(system, deadline)
     if fmt == "text" and findings:
@@ -158,6 +161,20 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     for note in done.notes:
         click.echo(f"statebound: note: {note}", err=True)
     return int(code)
+
+
+def _deciders(report: Report) -> str | None:
+    """Which engines ``--engine auto`` used, when not the explicit engine alone: the exploration
+    line above is the last exploration's, and a proof or a deeper counterexample came from z3."""
+    by: dict[str, list[str]] = {}
+    for o in report.outcomes:
+        by.setdefault(o.engine, []).append(o.property)
+    if set(by) <= {"explicit"}:
+        return None
+    parts = [f"{engine}: " + (", ".join(names) if engine in ("induction", "bmc") else
+                              f"{len(names)} {'property' if len(names) == 1 else 'properties'}")
+             for engine, names in by.items()]
+    return "decided by " + "; ".join(parts)
 
 
 #: seconds each lint query of ``check`` may take (a query z3 cannot decide in time gives no warning)

@@ -97,6 +97,7 @@ def test_what_a_spent_budget_leaves_open_the_default_engine_proves_by_induction(
     code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out")
     assert code == 0
     assert "ok   bounded  holds (always)" in out
+    assert out.rstrip().endswith("decided by induction: bounded, deadlock-free")  # the text says who proved it
     code, out, _ = run(capsys, "check", target("counter"), "--max-states", "10", "--no-out", "--format", "json")
     assert {(o["name"], o["engine"]) for o in json.loads(out)["properties"]} >= {("bounded", "induction")}
 
