@@ -230,3 +230,12 @@ def test_an_index_out_of_range_is_the_reference_engines_model_error_at_its_lengt
         assert str(err) == str(ref_)
     else:
         raise AssertionError("bmc missed the index out of range")
+
+
+@settings(max_examples=max(5, EXAMPLES // 3), suppress_health_check=SLOW, deadline=None)
+@given(systems_v2(errors=True))
+def test_lint_reads_second_edition_systems(system: System) -> None:
+    from statebound.checker.lint import lint
+
+    for w in lint(system):
+        assert w.where and w.what

@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import z3
+
 from ...errors import InputError, PropertyError, UserError
 from ...machine import Family, System
 from ...property import Always, OnStep, Property
@@ -55,6 +57,8 @@ def check_every_n(engine: InductionEngine, system: System, *, properties: Sequen
         reason = f"the model is outside the quantified fragment: {why}"
     except (Unknown, InputError) as why:
         reason = str(why)
+    except z3.Z3Exception as why:  # a bug of the quantified translation: it proves nothing, say so
+        reason = f"the quantified translation failed ({why}); please report it"
     quantified_seconds = time.perf_counter() - started
     lemmas = [n for n in found.proved if any(n == lemma.name for lemma in engine.lemmas)]
     outcomes: dict[str, Outcome] = {}
