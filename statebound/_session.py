@@ -45,6 +45,8 @@ def timed_out() -> tuple[type[BaseException], ...]:
     deadline = getattr(compiled, "DeadlineReached", None)
     extra = (deadline,) if isinstance(deadline, type) and issubclass(deadline, BaseException) else ()
     return (OutOfTime, *extra)
+
+
 BUG_HINT = ("this is a bug in statebound; please report it with the command you ran "
             "(add --debug to see the traceback)")
 

@@ -3,8 +3,9 @@
 ``explicit`` (the reference engine, in ``reference/``): explicit-state breadth-first search, the
 oracle every other engine is tested against. Further engines (fast explicit, symbolic on z3,
 random on Hypothesis) live beside it and are looked up by name with :func:`engine`
-(``explicit``, ...), which imports an engine only when it is asked for (z3
-and Hypothesis cost start-up time).
+(``explicit``, ...), which imports an engine only when it is asked for (z3, numpy and Hypothesis
+cost start-up time). ``auto`` (:mod:`.auto`, the default of ``statebound check``) is a policy
+over the others: explicit on a small space, fast on a large one, then induction and bmc.
 """
 
 from __future__ import annotations
