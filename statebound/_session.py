@@ -298,7 +298,8 @@ class _Written:
     code: ExitCode | None = None  # set when writing failed or was interrupted
 
 
-def _write_outputs(outputs: OutputDir, report: Report, system: System, target: str) -> _Written:
+def _write_outputs(outputs: OutputDir, report: Report, system: System, target: str,
+                   extra: dict[str, Any] | None = None) -> _Written:
     """report.json, one ITF trace per counterexample, and highlighted diagrams of each violation.
 
     Signals are deferred meanwhile and stop the writing between two files; a failure stops it
@@ -323,7 +324,8 @@ def _write_outputs(outputs: OutputDir, report: Report, system: System, target: s
                 from .diagrams.write import FileNames, write_counterexample
 
                 stems = FileNames()  # property names -> distinct stems (defect 8)
-                put(outputs.path / "report.json", dumps(report_to_json(report, target=target)).encode("utf-8"))
+                doc = {**report_to_json(report, target=target), **(extra or {})}  # extra: check's lint
+                put(outputs.path / "report.json", dumps(doc).encode("utf-8"))
                 for o in violated:
                     assert o.trace is not None
                     itf = to_itf(o.trace, system=report.system, prop=o.property, params=report.params)
@@ -352,19 +354,20 @@ def _write_outputs(outputs: OutputDir, report: Report, system: System, target: s
                 done.code = EXIT_INTERRUPTED
                 done.errors[:0] = [f"interrupted while {WRITING}; {folder}/{MANIFEST} lists the files written"]
             if done.code is not None:
-                _amend_report(outputs, report, target, done)
+                _amend_report(outputs, report, target, done, extra)
         finally:
             clear_pending_signal()
     done.files = list(outputs.written)
     return done
 
 
-def _amend_report(outputs: OutputDir, report: Report, target: str, done: _Written) -> None:
+def _amend_report(outputs: OutputDir, report: Report, target: str, done: _Written,
+                  extra: dict[str, Any] | None = None) -> None:
     """After a failed or interrupted write: report.json says so, or is not there at all (a
     report that disagrees with the exit code is worse than none)."""
     from .checker.output import dumps, report_to_json
 
-    doc = report_to_json(report, target=target)
+    doc = {**report_to_json(report, target=target), **(extra or {})}
     doc["errors"] = list(doc["errors"]) + done.errors
     doc["exit_code"] = int(done.code or 0)
     try:

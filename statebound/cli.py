@@ -132,7 +132,8 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
     done = _Written()
     if run.outputs is not None:
         run.phase = WRITING
-        done = _write_outputs(run.outputs, report, system, target)
+        lint_doc = {"lint": [_lint_json(w) for w in findings]} if findings is not None else None
+        done = _write_outputs(run.outputs, report, system, target, lint_doc)
     if html is not None:
         from .trace_cmd import write_html
 

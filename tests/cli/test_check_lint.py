@@ -54,6 +54,15 @@ def test_the_json_document_carries_a_lint_list(lamp: str, capsys: pytest.Capture
     assert [(w["code"], w["instance"], w["transition"]) for w in doc["lint"]] == [("guard-never-true", "lamp", "never")]
 
 
+def test_report_json_in_out_carries_the_lint_too(lamp: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("z3")
+    assert main(["check", lamp, "--out", str(tmp_path / "out")]) == 1
+    doc = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert [w["code"] for w in doc["lint"]] == ["guard-never-true"]
+    assert main(["check", lamp, "--out", str(tmp_path / "out"), "--no-lint"]) == 1
+    assert "lint" not in json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+
+
 def test_no_lint_skips_it(lamp: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", lamp, "--no-out", "--no-lint"]) == 1
     assert "\nlint: " not in capsys.readouterr()[0]
