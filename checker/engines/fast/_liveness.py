@@ -13,7 +13,8 @@ arrays), so counterexamples are the same as the reference engine's.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -54,10 +55,18 @@ def _evaluate(ex: FastExploration, expr: Any) -> Bools:
 
 
 def _decide(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
-    g = ArrayFairGraph(ex, _evaluate(ex, p.q), deadline)
+    steps = _steps_of(ex, deadline)
+    q = _evaluate(ex, p.q)
+    pv = _evaluate(ex, p.p)
+    # Only the not-q states some p-state reaches inside not-q can be on a counterexample: the
+    # analysis keeps to them (the whole not-q graph for each property cost ~4.7x the safety check
+    # with six leads_to at MODEL.md N=6, issue 13). Every fair end such a p-state reaches, every
+    # distance and the lasso are the same inside this region as in the whole not-q graph, since
+    # the region is closed under not-q steps.
+    region = steps.closure(pv & ~q, ~q, lambda: _tick(deadline))
+    g = ArrayFairGraph(ex, steps, q, region, deadline)
     ends = g.fair_ends()
     bad = g.reaching(ends)
-    pv = _evaluate(ex, p.p)
     hits = np.flatnonzero(bad & pv)
     cov = replace(cov, seconds=cov.seconds + time.perf_counter() - started, complete=True, stopped=None)
     if not len(hits):
@@ -73,6 +82,116 @@ def _decide(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | No
     return fast_outcome(p, Verdict.VIOLATED, cov, tr,
                         f"{when(prefix)} the condition holds; from there steps {loop + 1}-{len(labels)} "
                         "repeat forever, fairly, and the goal never holds")
+
+
+def _tick(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise _reference.OutOfTime
+
+
+def _spans(indptr: Ints, nodes: Ints) -> tuple[Ints, Ints]:
+    """The step numbers out of *nodes* (in order, each node's in CSR order) and each node's count."""
+    lo = indptr[nodes]
+    deg = indptr[nodes + 1] - lo
+    total = int(deg.sum())
+    base = np.cumsum(deg)
+    base -= deg
+    base -= lo
+    e = np.arange(total, dtype=np.int64)
+    e -= np.repeat(base, deg)
+    return e, deg
+
+
+class _Steps:
+    """What every ``leads_to`` of one exploration shares (built once, issue 13): the steps as CSR
+    arrays, the steps of fair transitions as (source, target, obligation), and the obligations
+    enabled in each state (a states x obligations matrix)."""
+
+    def __init__(self, ex: FastExploration, deadline: float | None) -> None:
+        c = ex.compiled
+        self.n = n = len(ex)
+        self.indptr, self.targets, self.labels = ex.search.csr()
+        refs = ex.packed.stepper.labels.refs
+        self.fair_actions = [a.index for a in c.actions if a.transition.fair is not None]
+        strong = {a.index for a in c.actions if a.transition.fair == "strong"}
+        # Whether a step that changes nothing takes or enables a fair transition follows the
+        # reference engine: where it has TLA+'s stuttering-insensitive fairness (issue 9), such a
+        # step does neither and self-loops leave the graph; fairness is then one obligation per fair
+        # transition here (systems with fairness groups are not packed), numbered as the reference
+        # numbers its obligations.
+        self.stutter = hasattr(_reference, "obligations")
+        self.member_of: dict[int, tuple[int, ...]] | None = None
+        if self.stutter:
+            self.member_of = {a: (j,) for j, a in enumerate(self.fair_actions)}
+            self.names = list(range(len(self.fair_actions)))
+            self.strong = {j for j, a in enumerate(self.fair_actions) if a in strong}
+        else:
+            self.names = list(self.fair_actions)
+            self.strong = strong
+        fair_index = np.full(len(c.actions), -1, dtype=np.int32)
+        for j, a in enumerate(self.fair_actions):
+            fair_index[a] = j
+        self.fair_of_label = fair_index[np.array(ex.packed.stepper.labels.sender, dtype=np.int64)] \
+            if len(refs) else np.zeros(0, dtype=np.int32)
+        self.is_strong = np.array([self.names[j] in self.strong for j in range(len(self.fair_actions))], dtype=bool)
+        # the steps of fair transitions, found a slice of steps at a time
+        srcs: list[Ints] = []
+        tgts: list[Ints] = []
+        obls: list[npt.NDArray[np.int32]] = []
+        m = len(self.targets)
+        if len(self.fair_actions) and m:
+            for e0 in range(0, m, _BATCH):
+                _tick(deadline)
+                fl = self.fair_of_label[self.labels[e0:e0 + _BATCH]]
+                e = np.flatnonzero(fl >= 0)
+                if len(e):
+                    obls.append(fl[e])
+                    e += e0
+                    tgts.append(self.targets[e].astype(np.int64))
+                    srcs.append(np.searchsorted(self.indptr, e, side="right") - 1)
+        self.fair_src = np.concatenate(srcs) if srcs else np.zeros(0, dtype=np.int64)
+        self.fair_tgt = np.concatenate(tgts) if tgts else np.zeros(0, dtype=np.int64)
+        self.fair_obl = np.concatenate(obls).astype(np.int64) if obls else np.zeros(0, dtype=np.int64)
+        self.en = np.zeros((n, len(self.fair_actions)), dtype=bool)  # the fair obligations enabled in each state
+        if self.stutter:
+            ok = np.flatnonzero(self.fair_src != self.fair_tgt)
+            self.en[self.fair_src[ok], self.fair_obl[ok]] = True
+        else:
+            acts = ex.packed.stepper.acts
+            words = ex.words()
+            for j, a in enumerate(self.fair_actions):
+                guard = acts[a].guard
+                for lo in range(0, n, _BATCH):
+                    self.en[lo:lo + _BATCH, j] = guard(ex.packed.frame(words[lo:lo + _BATCH]))
+        self.en_any = self.en.any(axis=1)
+
+    def closure(self, sources: Bools, within: Bools, tick: Callable[[], None]) -> Bools:
+        """The states of *within* reachable from *sources* (in it) by steps inside it."""
+        seen = sources & within
+        frontier = np.flatnonzero(seen)
+        stamp = np.empty(self.n, dtype=np.int64)
+        while len(frontier):
+            tick()
+            e, _ = _spans(self.indptr, frontier)
+            t = self.targets[e]
+            t = t[np.flatnonzero(within[t] & ~seen[t])]
+            if not len(t):
+                break
+            seen[t] = True
+            order = np.arange(len(t), dtype=np.int64)
+            stamp[t] = order
+            frontier = t[np.flatnonzero(stamp[t] == order)].astype(np.int64)  # each state once
+        return seen
+
+
+_SHARED: weakref.WeakKeyDictionary[FastExploration, _Steps] = weakref.WeakKeyDictionary()
+
+
+def _steps_of(ex: FastExploration, deadline: float | None) -> _Steps:
+    got = _SHARED.get(ex)
+    if got is None:
+        got = _SHARED[ex] = _Steps(ex, deadline)
+    return got
 
 
 class _Edges(Sequence[list[tuple[Label, int]]]):
@@ -136,57 +255,36 @@ class _Ends(Mapping[int, "set[int] | None"]):
 
 
 class ArrayFairGraph(_FairGraph):
-    """The reference engine's fair graph over arrays: the not-q steps as a deduplicated CSR matrix,
-    the fair actions enabled in each state as a boolean matrix, breadth-first searches on arrays."""
+    """The reference engine's fair graph over arrays, kept to a region of the not-q states closed
+    under not-q steps: its steps as a deduplicated CSR matrix, the fair obligations enabled in each
+    state as a boolean matrix (:class:`_Steps`, shared by every property), breadth-first searches
+    on arrays."""
 
-    def __init__(self, ex: FastExploration, q: Bools, deadline: float | None) -> None:
+    def __init__(self, ex: FastExploration, steps: _Steps, q: Bools, region: Bools, deadline: float | None) -> None:
         # no super().__init__: that builds a networkx graph, the very cost this class avoids
         self.ex = _View(ex)  # type: ignore[assignment]
         self.fast = ex
         self.deadline = deadline
-        c = ex.compiled
-        self.c = c
-        self.indptr, self.targets, self.labels = ex.search.csr()
+        self.c = ex.compiled
+        self.shared = steps
+        self.indptr, self.targets, self.labels = steps.indptr, steps.targets, steps.labels
         refs = ex.packed.stepper.labels.refs
         self.edges = _Edges(self.indptr, self.targets, self.labels, refs)  # type: ignore[assignment]
         self.mask_nq: Bools = ~q
         self.nq = self.mask_nq  # type: ignore[assignment]
-        self.fair_actions = [a.index for a in c.actions if a.transition.fair is not None]
-        self.strong = {a.index for a in c.actions if a.transition.fair == "strong"}
+        self.region = region
+        self.nodes = np.flatnonzero(region)
+        self.fair_actions = steps.fair_actions
+        self.strong = steps.strong
+        if steps.member_of is not None:
+            self.member_of = steps.member_of
+        self.names = steps.names
+        self.stutter = steps.stutter
+        self.fair_of_label = steps.fair_of_label
+        self.is_strong = steps.is_strong
+        self.en = steps.en
         self._enabled = {}
-        n = len(ex)
-        self.n = n
-        # Whether a step that changes nothing takes or enables a fair transition follows the
-        # reference engine: where it has TLA+'s stuttering-insensitive fairness (issue 9), such a
-        # step does neither and self-loops leave the graph; fairness is then one obligation per fair
-        # transition here (systems with fairness groups are not packed), numbered as the reference
-        # numbers its obligations.
-        self.stutter = hasattr(_reference, "obligations")
-        if self.stutter:
-            self.member_of = {a: (j,) for j, a in enumerate(self.fair_actions)}
-            self.names = list(range(len(self.fair_actions)))
-            self.strong = {j for j, a in enumerate(self.fair_actions) if a in self.strong}
-        else:
-            self.names = list(self.fair_actions)
-        fair_index = np.full(len(c.actions), -1, dtype=np.int64)
-        for j, a in enumerate(self.fair_actions):
-            fair_index[a] = j
-        self.fair_of_label = fair_index[np.array(ex.packed.stepper.labels.sender, dtype=np.int64)] \
-            if len(refs) else np.zeros(0, dtype=np.int64)
-        self.is_strong = np.array([self.names[j] in self.strong for j in range(len(self.fair_actions))], dtype=bool)
-        self.en = np.zeros((n, len(self.fair_actions)), dtype=bool)  # the fair obligations enabled in each state
-        if self.stutter:
-            for _, _, src, tgt, lab in self._rows(everything=True):
-                f = self.fair_of_label[lab]
-                ok = (f >= 0) & (src != tgt)
-                self.en[src[ok], f[ok]] = True
-        else:
-            acts = ex.packed.stepper.acts
-            words = ex.words()
-            for j, a in enumerate(self.fair_actions):
-                guard = acts[a].guard
-                for lo in range(0, n, _BATCH):
-                    self.en[lo:lo + _BATCH, j] = guard(ex.packed.frame(words[lo:lo + _BATCH]))
+        self.n = steps.n
         self.tick()
         self._graph: Any = None
         self._rev: tuple[Ints, npt.NDArray[np.int32]] | None = None
@@ -198,40 +296,40 @@ class ArrayFairGraph(_FairGraph):
             got = self._enabled[sid] = frozenset(a for a, on in zip(self.names, row, strict=True) if on)
         return got
 
-    # ------------------------------------------------------------------ the not-q graph
+    # ------------------------------------------------------------------ the region's graph
 
-    def _rows(self, *, everything: bool = False) -> Iterator[tuple[int, int, Ints, npt.NDArray[np.int32],
-                                                                   npt.NDArray[np.int32]]]:
-        """The not-q steps (every step with *everything*), a slice of sources at a time: (first
-        source, end of the slice, sources, targets, labels), in order."""
-        indptr, n = self.indptr, self.n
-        rows = max(1, int(_BATCH * n / max(int(indptr[-1]), 1)))
-        for r0 in range(0, n, rows):
-            r1 = min(n, r0 + rows)
+    def _rows(self) -> Iterator[tuple[Ints, npt.NDArray[np.int32], npt.NDArray[np.int32], Ints]]:
+        """The steps inside the region (without those that change nothing, under TLA+'s fairness),
+        a slice of its states at a time: (sources, targets, labels, each state's count)."""
+        nodes, indptr = self.nodes, self.indptr
+        per = max(1, int(len(nodes) * _BATCH / max(int((indptr[nodes + 1] - indptr[nodes]).sum()), 1)))
+        for r0 in range(0, len(nodes), per):
             self.tick()
-            e0, e1 = int(indptr[r0]), int(indptr[r1])
-            src = np.repeat(np.arange(r0, r1, dtype=np.int64), np.diff(indptr[r0:r1 + 1]))
-            tgt, lab = self.targets[e0:e1], self.labels[e0:e1]
-            if everything:
-                yield r0, r1, src, tgt, lab
-                continue
-            keep = self.mask_nq[src] & self.mask_nq[tgt]
+            chunk = nodes[r0:r0 + per]
+            e, deg = _spans(indptr, chunk)
+            src = np.repeat(chunk, deg)
+            tgt = self.targets[e]
+            keep = self.region[tgt]
             if self.stutter:
                 keep &= src != tgt
-            yield r0, r1, src[keep], tgt[keep], lab[keep]
+            k = np.flatnonzero(keep)
+            at = np.repeat(np.arange(len(chunk), dtype=np.int64), deg)[k]
+            yield src[k], tgt[k], self.labels[e[k]], np.bincount(at, minlength=len(chunk))
 
     def graph(self) -> Any:
-        """The not-q graph as a CSR matrix without duplicate steps (scipy's strongly connected
-        components never return on a graph with duplicate edges)."""
+        """The region's steps as a CSR matrix over every state, without duplicate steps (scipy's
+        strongly connected components never return on a graph with duplicate edges)."""
         if self._graph is None:
-            keep_count = np.zeros(self.n, dtype=np.int64)
+            counts = np.zeros(self.n, dtype=np.int64)
             parts: list[npt.NDArray[np.int32]] = []
-            for r0, r1, src, tgt, _ in self._rows():
-                keep_count[r0:r1] = np.bincount(src - r0, minlength=r1 - r0)
+            r0 = 0
+            for _, tgt, _, per in self._rows():
+                counts[self.nodes[r0:r0 + len(per)]] = per
+                r0 += len(per)
                 parts.append(tgt)
             indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
             indptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(keep_count, out=indptr[1:])
+            np.cumsum(counts, out=indptr[1:])
             self._graph = _deduplicated(self.n, indptr, indices)
             self.tick()
         return self._graph
@@ -245,9 +343,13 @@ class ArrayFairGraph(_FairGraph):
         ones = np.broadcast_to(np.float64(1.0), (len(g.indices),))
         count, labels = connected_components(csr_matrix((ones, g.indices, g.indptr), shape=(size, size)),
                                              directed=True, connection="strong")
-        _, first = np.unique(labels, return_index=True)
+        labels = labels.astype(np.int64, copy=False)
+        # renumber by first occurrence, without sorting: the smallest node of each component
+        first = np.empty(count, dtype=np.int64)
+        first[labels[::-1]] = np.arange(size - 1, -1, -1, dtype=np.int64)
+        is_first = first[labels] == np.arange(size, dtype=np.int64)
         order = np.empty(count, dtype=np.int64)
-        order[np.argsort(first, kind="stable")] = np.arange(count)
+        order[labels[is_first]] = np.arange(count, dtype=np.int64)
         return int(count), order[labels]
 
     def _between(self, nodes: Ints) -> tuple[Ints, Ints, Ints]:
@@ -299,42 +401,56 @@ class ArrayFairGraph(_FairGraph):
         return nodes
 
     def fair_ends(self) -> _Ends:  # type: ignore[override]
-        n, fair, nq = self.n, len(self.fair_actions), self.mask_nq
-        stopping = nq & ~self.en.any(axis=1)
+        """Every fair end inside the region (:class:`_Ends`)."""
+        n, fair, region, nodes, sh = self.n, len(self.fair_actions), self.region, self.nodes, self.shared
+        stopping = region & ~sh.en_any
+        core_of = np.full(n, -1, dtype=np.int64)
+        # the fair steps inside the region (those that change something, under TLA+'s fairness)
+        inside = region[sh.fair_src] & region[sh.fair_tgt]
+        if self.stutter:
+            inside &= sh.fair_src != sh.fair_tgt
+        fi = np.flatnonzero(inside)
+        fs, ft, fo = sh.fair_src[fi], sh.fair_tgt[fi], sh.fair_obl[fi]
+        en = self.en[nodes]
+        taken_anywhere = np.zeros(fair, dtype=bool)
+        taken_anywhere[fo] = True
+        if len(nodes) and (en.all(axis=0) & ~taken_anywhere).any():
+            # an obligation enabled in every state of the region and taken on none of its steps
+            # starves every cycle in it: no fair core, and no strongly connected component to compute
+            return _Ends(stopping, core_of, [])
         count, comp = self._components(n, self.graph())
         self.tick()
-        nodes_nq = np.flatnonzero(nq)
-        size = np.bincount(comp[nodes_nq], minlength=count)
+        cn = comp[nodes]
+        size = np.bincount(cn, minlength=count)
         self_loop = np.zeros(count, dtype=bool)
+        if not self.stutter:
+            for src, tgt, _, _ in self._rows():
+                loops = np.flatnonzero(src == tgt)
+                self_loop[comp[src[loops]]] = True
         taken = np.zeros((count, fair), dtype=bool)
-        for _, _, src, tgt, lab in self._rows():
-            cs, ct = comp[src], comp[tgt]
-            self_loop[cs[src == tgt]] = True
-            inside = cs == ct
-            f = self.fair_of_label[lab[inside]]
-            ok = f >= 0
-            taken[cs[inside][ok], f[ok]] = True
+        cs = comp[fs]
+        same = np.flatnonzero(cs == comp[ft])
+        taken[cs[same], fo[same]] = True
         cnt = np.zeros((count, fair), dtype=np.int64)
         for j in range(fair):
-            cnt[:, j] = np.bincount(comp[nodes_nq], weights=self.en[nodes_nq, j], minlength=count).astype(np.int64)
+            cnt[:, j] = np.bincount(cn, weights=en[:, j], minlength=count).astype(np.int64)
         somewhere, everywhere = cnt > 0, cnt == size[:, None]
         real = (size > 1) | ((size == 1) & self_loop & (not self.stutter))
         refine = real & (somewhere & self.is_strong[None, :] & ~taken).any(axis=1)
         whole = real & ~refine & ~(everywhere & ~taken).any(axis=1)
-        core_of = np.full(n, -1, dtype=np.int64)
         cores: list[Ints] = []
         nwhole = int(whole.sum())
         if nwhole:
             core_id = np.full(count, -1, dtype=np.int64)
             core_id[whole] = np.arange(nwhole)
-            in_whole = nq & whole[comp]
+            in_whole = region & whole[comp]
             core_of[in_whole] = core_id[comp[in_whole]]
             members = np.flatnonzero(in_whole)
             grouped = members[np.argsort(core_of[members], kind="stable")]
             bounds = np.searchsorted(core_of[grouped], np.arange(nwhole + 1))
             cores = [grouped[bounds[k]:bounds[k + 1]] for k in range(nwhole)]
         if refine.any():
-            members = np.flatnonzero(nq & refine[comp])
+            members = np.flatnonzero(region & refine[comp])
             grouped = members[np.argsort(comp[members], kind="stable")]
             labels = comp[grouped]
             for k in np.flatnonzero(refine):
@@ -349,7 +465,7 @@ class ArrayFairGraph(_FairGraph):
     # ------------------------------------------------------------------ searches
 
     def _reverse(self) -> tuple[Ints, npt.NDArray[np.int32]]:
-        """Predecessors in the not-q graph as CSR (each list ascending, no duplicates)."""
+        """Predecessors in the region's graph as CSR (each list ascending, no duplicates)."""
         if self._rev is None:
             rev = self.graph().T.tocsr()
             rev.sort_indices()
@@ -387,7 +503,10 @@ class ArrayFairGraph(_FairGraph):
 
     def reaching(self, ends: Mapping[int, Any]) -> Bools:  # type: ignore[override]
         assert isinstance(ends, _Ends)
-        return self.backward_arrays(np.flatnonzero(ends.is_end))[0] >= 0
+        targets = np.flatnonzero(ends.is_end)
+        if not len(targets):
+            return np.zeros(self.n, dtype=bool)
+        return self.backward_arrays(targets)[0] >= 0
 
     def _shortest_stopping(self, pv: Any, ends: Mapping[int, Any]) -> tuple[int, int, int] | None:
         assert isinstance(ends, _Ends)
