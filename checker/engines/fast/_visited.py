@@ -159,12 +159,24 @@ class KeyTable:
 
     def __init__(self, *, need_ids: bool) -> None:
         self.size = 1 << 12
-        self.keys = np.full(self.size, _EMPTY, dtype=np.uint64)
-        self.ids: npt.NDArray[np.int32] | None = np.full(self.size, -1, dtype=np.int32) if need_ids else None
+        self.need_ids = need_ids
+        self._alloc()
+
+    def _alloc(self) -> None:
+        # With numbers, a slot holds the state and its number side by side (16 bytes): one gather
+        # reads both, where two tables cost a second random read per lookup.
+        if self.need_ids:
+            self.pairs: npt.NDArray[np.uint64] | None = np.full((self.size, 2), _EMPTY, dtype=np.uint64)
+            self.keys = self.pairs[:, 0]
+            self.ids: npt.NDArray[np.uint64] | None = self.pairs[:, 1]
+        else:
+            self.pairs = None
+            self.keys = np.full(self.size, _EMPTY, dtype=np.uint64)
+            self.ids = None
 
     @property
     def nbytes(self) -> int:
-        return int(self.keys.nbytes) + (int(self.ids.nbytes) if self.ids is not None else 0)
+        return int(self.pairs.nbytes) if self.pairs is not None else int(self.keys.nbytes)
 
     def _slots(self, k: npt.NDArray[np.uint64]) -> Ints:
         """The home slot of each one-word state *k*: a multiplicative hash (the high half of the
@@ -180,30 +192,33 @@ class KeyTable:
 
     def reserve(self, stored: Words, n: int, more: int) -> None:
         """Grow the table to hold *n* + *more* states at :data:`MAX_LOAD` / :data:`GROWTH`."""
-        used = self.keys != _EMPTY
+        used = np.flatnonzero(self.keys != _EMPTY)
         old = self.keys[used]
         old_ids = self.ids[used] if self.ids is not None else None
         del used
         self.size = int((n + more) / self.MAX_LOAD * self.GROWTH) + 1
-        self.keys = np.full(self.size, _EMPTY, dtype=np.uint64)
-        if self.ids is not None:
-            self.ids = np.full(self.size, -1, dtype=np.int32)
+        self._alloc()
+        table, size = self.keys, self.size
         step = 1 << 22
         for lo in range(0, len(old), step):
-            k = old[lo:lo + step]
+            k = old[lo:lo + step]  # distinct states, none in the new table yet
             ids = old_ids[lo:lo + step] if old_ids is not None else None
             slot = self._slots(k)
             while len(k):
-                free = self.keys[slot] == _EMPTY
-                fs, fk = slot[free], k[free]
-                self.keys[fs[::-1]] = fk[::-1]
+                free = np.flatnonzero(table[slot] == _EMPTY)
+                fs, fk = np.take(slot, free), np.take(k, free)
+                table[fs[::-1]] = fk[::-1]
                 won = np.zeros(len(k), dtype=bool)
-                won[free] = self.keys[fs] == fk
+                won[free] = table[fs] == fk
                 if self.ids is not None and ids is not None:
-                    self.ids[slot[won]] = ids[won]
-                    ids = ids[~won]
-                k, slot = k[~won], slot[~won] + 1
-                slot[slot == self.size] = 0
+                    w = np.flatnonzero(won)
+                    self.ids[np.take(slot, w)] = np.take(ids, w)
+                rest = np.flatnonzero(~won)
+                k, slot = np.take(k, rest), np.take(slot, rest)
+                if ids is not None:
+                    ids = np.take(ids, rest)
+                slot += 1
+                np.putmask(slot, slot == size, 0)
 
     def insert(self, keys: Words, stored: Words, n: int) -> tuple[Ints | None, npt.NDArray[np.bool_]]:
         """As :meth:`Visited.insert`; the numbers are None unless the table keeps them.
@@ -238,7 +253,7 @@ class KeyTable:
         # Rounds of linear probing over the pending candidates; selections go through index arrays
         # (np.flatnonzero + np.take), several times cheaper than boolean masks here.
         m = len(keys)
-        table, ids, size = self.keys, self.ids, self.size
+        table, ids, pairs, size = self.keys, self.ids, self.pairs, self.size
         k = np.ascontiguousarray(keys[:, 0])
         sp = self._slots(k)
         first = np.zeros(m, dtype=bool)
@@ -247,14 +262,16 @@ class KeyTable:
         pend: Ints | None = None  # the candidates still probing (None: all of them)
         kp = k
         while True:
-            occ = np.take(table, sp)
-            if res is not None and ids is not None:
+            if pairs is not None and res is not None:
+                got = np.take(pairs, sp, axis=0)
+                occ = got[:, 0]
                 same = occ == kp  # found: a state seen before, or claimed earlier in this batch
                 hit = np.flatnonzero(same)
                 if len(hit):
-                    res[hit if pend is None else np.take(pend, hit)] = np.take(ids, np.take(sp, hit))
+                    res[hit if pend is None else np.take(pend, hit)] = np.take(np.ascontiguousarray(got[:, 1]), hit)
                 miss = np.flatnonzero(~same)
             else:
+                occ = np.take(table, sp)
                 miss = np.flatnonzero(occ != kp)
             if not len(miss):
                 break
@@ -267,17 +284,17 @@ class KeyTable:
                 es, ei, ek = np.take(sp, at), np.take(pend, at), np.take(kp, at)
                 marks = ei.view(np.uint64) | _MARK
                 table[es[::-1]] = marks[::-1]
-                w = np.flatnonzero(np.take(table, es) == marks)
+                w = np.flatnonzero(table[es] == marks)  # (table may be a column of pairs: no np.take)
                 ws, wi = np.take(es, w), np.take(ei, w)
                 table[ws] = np.take(ek, w)
                 first[wi] = True
                 if ids is not None and placed is not None:
-                    ids[ws] = (wi + n).astype(np.int32)
+                    ids[ws] = (wi + n).view(np.uint64)
                     placed[wi] = ws
-                done = np.take(table, es) == ek  # the winners and the later copies of their states
+                done = table[es] == ek  # the winners and the later copies of their states
                 d = np.flatnonzero(done)
                 if res is not None and ids is not None:
-                    res[np.take(ei, d)] = np.take(ids, np.take(es, d))
+                    res[np.take(ei, d)] = ids[np.take(es, d)]
                 if len(d) == len(pend):
                     break
                 keep = np.ones(len(pend), dtype=bool)
@@ -288,10 +305,12 @@ class KeyTable:
             np.putmask(sp, sp == size, 0)
         if res is None or ids is None or placed is None:
             return None, first
-        rank = np.cumsum(first) - 1 + n
-        is_new = res >= n
-        res[is_new] = rank[res[is_new] - n]
-        ids[placed[first]] = res[first].astype(np.int32)
+        rank = np.cumsum(first)
+        rank += n - 1
+        is_new = np.flatnonzero(res >= n)
+        res[is_new] = np.take(rank, np.take(res, is_new) - n)
+        f = np.flatnonzero(first)
+        ids[np.take(placed, f)] = np.take(res, f).view(np.uint64)
         return res, first
 
 
