@@ -265,18 +265,22 @@ class KeyTable:
             if pairs is not None and res is not None:
                 got = np.take(pairs, sp, axis=0)
                 occ = got[:, 0]
-                same = occ == kp  # found: a state seen before, or claimed earlier in this batch
-                hit = np.flatnonzero(same)
-                if len(hit):
-                    res[hit if pend is None else np.take(pend, hit)] = np.take(np.ascontiguousarray(got[:, 1]), hit)
-                miss = np.flatnonzero(~same)
+                if pend is None:
+                    res[:] = got[:, 1]  # right for the hits; the others are found below
+                    miss = np.flatnonzero(occ != kp)
+                else:
+                    same = occ == kp  # found: a state seen before, or claimed earlier in this batch
+                    hit = np.flatnonzero(same)
+                    if len(hit):
+                        res[np.take(pend, hit)] = got[hit, 1]
+                    miss = np.flatnonzero(~same)
             else:
                 occ = np.take(table, sp)
                 miss = np.flatnonzero(occ != kp)
             if not len(miss):
                 break
             pend = miss if pend is None else np.take(pend, miss)
-            kp, sp, occ = np.take(kp, miss), np.take(sp, miss), np.take(occ, miss)
+            kp, sp, occ = np.take(kp, miss), np.take(sp, miss), occ[miss]  # (occ may be a column)
             at = np.flatnonzero(occ == _EMPTY)
             if len(at):
                 # claim in two writes: first each claimer's number with the top bit set (never a
