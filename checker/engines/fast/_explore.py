@@ -146,8 +146,11 @@ class FastExploration:
         fired: set[tuple[str, str]] = set()
         refs = self.packed.stepper.labels.refs
         for lab in self.fired:
-            for iname, t in self.compiled.label_transitions(refs[lab]):
-                fired.add((iname, t.name))
+            # label_parts, not label_transitions: a broadcast's receiver combinations make many
+            # labels (tens of thousands at MODEL.md N=10), and looking up each transition cost 0.4 s
+            a, recv = self.compiled.label_parts(refs[lab])
+            fired.add((a.inst.name, a.transition.name))
+            fired.update(recv)
         if self.symmetry is not None:
             # a member's transition fires somewhere exactly when every member's does (the reachable
             # states are closed under permutations), but only one member of an orbit is expanded
