@@ -427,38 +427,52 @@ class ArrayFairGraph(_FairGraph):
             for src, tgt, _, _ in self._rows():
                 loops = np.flatnonzero(src == tgt)
                 self_loop[comp[src[loops]]] = True
-        taken = np.zeros((count, fair), dtype=bool)
-        cs = comp[fs]
-        same = np.flatnonzero(cs == comp[ft])
-        taken[cs[same], fo[same]] = True
-        cnt = np.zeros((count, fair), dtype=np.int64)
-        for j in range(fair):
-            cnt[:, j] = np.bincount(cn, weights=en[:, j], minlength=count).astype(np.int64)
-        somewhere, everywhere = cnt > 0, cnt == size[:, None]
-        real = (size > 1) | ((size == 1) & self_loop & (not self.stutter))
-        refine = real & (somewhere & self.is_strong[None, :] & ~taken).any(axis=1)
-        whole = real & ~refine & ~(everywhere & ~taken).any(axis=1)
+        # fairness per component, for the components that can hold a cycle only (every state
+        # outside the region is a component of its own)
+        real_ids = np.flatnonzero((size > 1) | ((size == 1) & self_loop & (not self.stutter)))
         cores: list[Ints] = []
-        nwhole = int(whole.sum())
-        if nwhole:
-            core_id = np.full(count, -1, dtype=np.int64)
-            core_id[whole] = np.arange(nwhole)
-            in_whole = region & whole[comp]
-            core_of[in_whole] = core_id[comp[in_whole]]
-            members = np.flatnonzero(in_whole)
-            grouped = members[np.argsort(core_of[members], kind="stable")]
-            bounds = np.searchsorted(core_of[grouped], np.arange(nwhole + 1))
-            cores = [grouped[bounds[k]:bounds[k + 1]] for k in range(nwhole)]
-        if refine.any():
-            members = np.flatnonzero(region & refine[comp])
-            grouped = members[np.argsort(comp[members], kind="stable")]
-            labels = comp[grouped]
-            for k in np.flatnonzero(refine):
-                lo, hi = np.searchsorted(labels, [k, k + 1])
-                core = self._core(grouped[lo:hi])
-                if core is not None:
-                    core_of[core] = len(cores)
-                    cores.append(core)
+        if len(real_ids):
+            r = len(real_ids)
+            cid = np.full(count, -1, dtype=np.int64)
+            cid[real_ids] = np.arange(r, dtype=np.int64)
+            taken = np.zeros((r, fair), dtype=bool)
+            cs = cid[comp[fs]]
+            same = np.flatnonzero((comp[fs] == comp[ft]) & (cs >= 0))
+            taken[cs[same], fo[same]] = True
+            mem = np.flatnonzero(cid[cn] >= 0)
+            mc = cid[cn[mem]]
+            en_mem = en[mem]
+            cnt = np.zeros((r, fair), dtype=np.int64)
+            for j in range(fair):
+                cnt[:, j] = np.bincount(mc, weights=en_mem[:, j], minlength=r).astype(np.int64)
+            rsize = size[real_ids]
+            somewhere, everywhere = cnt > 0, cnt == rsize[:, None]
+            refine_r = (somewhere & self.is_strong[None, :] & ~taken).any(axis=1)
+            whole_r = ~refine_r & ~(everywhere & ~taken).any(axis=1)
+            whole = np.zeros(count, dtype=bool)
+            whole[real_ids[whole_r]] = True
+            refine = np.zeros(count, dtype=bool)
+            refine[real_ids[refine_r]] = True
+            nwhole = int(whole_r.sum())
+            if nwhole:
+                core_id = np.full(count, -1, dtype=np.int64)
+                core_id[whole] = np.arange(nwhole)
+                in_whole = region & whole[comp]
+                core_of[in_whole] = core_id[comp[in_whole]]
+                members = np.flatnonzero(in_whole)
+                grouped = members[np.argsort(core_of[members], kind="stable")]
+                bounds = np.searchsorted(core_of[grouped], np.arange(nwhole + 1))
+                cores = [grouped[bounds[k]:bounds[k + 1]] for k in range(nwhole)]
+            if refine_r.any():
+                members = np.flatnonzero(region & refine[comp])
+                grouped = members[np.argsort(comp[members], kind="stable")]
+                labels = comp[grouped]
+                for k in np.flatnonzero(refine):
+                    lo, hi = np.searchsorted(labels, [k, k + 1])
+                    core = self._core(grouped[lo:hi])
+                    if core is not None:
+                        core_of[core] = len(cores)
+                        cores.append(core)
         core_of[stopping] = -1
         return _Ends(stopping | (core_of >= 0), core_of, cores)
 

@@ -93,7 +93,8 @@ def check_never_after(ex: FastExploration, p: NeverAfter, budget: Budget, deadli
 
         return Batch(deg, offsets, cand, None, None, stop, commit)
 
-    initial = np.array([[sid << nb] for sid in range(len(ex)) if ex.is_initial(sid)], dtype=np.uint64).reshape(-1, 1)
+    roots = np.flatnonzero(np.less(ex.search.parent.view(), 0)).astype(np.uint64)  # the initial states
+    initial = (roots << np.uint64(nb)).reshape(-1, 1)
     search.run(initial, expand)
     cov = Coverage(states=len(search), steps=search.steps, depth=search.depth, seconds=search.seconds,
                    complete=search.complete, stopped=search.stopped)
