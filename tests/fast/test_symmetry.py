@@ -325,3 +325,27 @@ def test_the_reduced_exploration_stores_canonical_states_whose_orbits_cover_the_
         assert tuple(v for _, v in tr.states[-1]) == ex.state(sid)
         assert len(tr) == ex.depth_of(sid)
         assert_replays(system, tr)
+
+
+def test_two_symmetric_families_are_reduced_together() -> None:
+    s, n = Var("s", Enum("a", "b", "c")), Var("n", Int(0, 1))
+    m = Machine(name="m", variables=(s, n), transitions=(
+        Transition("go", guard=(s == "a") & forall("g", lambda j: ref("g", "s", j) != "c"), updates={s: "b"}),
+        Transition("up", guard=(s == "b") & (n < 1), updates={n: n + 1, s: "a"}),
+        Transition("end", guard=exists("f", lambda j: (j != SELF) & (ref("f", "s", j) == "b")), updates={s: "c"}, emit="e"),
+    ))
+    h = Machine(name="h", variables=(s,), transitions=(
+        Transition("t", guard=(s == "a") & (count("f", lambda j: ref("f", "s", j) == "b") >= 1), updates={s: "b"}),
+        Transition("r", on="e", guard=s == "b", updates={s: "c"}),
+        Transition("back", guard=s == "c", updates={s: "a"}),
+    ))
+    system = System(name="two", instances=(Family("f", m, n=3, symmetric=True), Family("g", h, n=2, symmetric=True)),
+                    properties=(always("few-c", count("g", lambda j: ref("g", "s", j) == "c") < 2),))
+    got, ref_report = fast.check(system), check(system)
+    assert got.coverage.symmetry is not None and "f (3 members), g (2 members)" in got.coverage.symmetry
+    assert got.coverage.represented == ref_report.coverage.states > got.coverage.states
+    assert verdicts(got) == verdicts(ref_report)
+    o, b = got.outcome("few-c"), ref_report.outcome("few-c")
+    assert o.verdict is Verdict.VIOLATED and o.trace is not None and b.trace is not None
+    assert len(o.trace) == len(b.trace)
+    assert_replays(system, o.trace)
