@@ -8,8 +8,13 @@ fairness is checked with one boolean matrix (states x fair actions) and counts p
 and reachability is a breadth-first search on arrays. The lasso is then built by the reference
 engine's own code (its :class:`~..reference.liveness._FairGraph` methods, on views of these
 arrays), so counterexamples are the same as the reference engine's.
-"""
 
+Several ``leads_to`` of one check share the work that does not depend on p and q (:class:`_Steps`:
+the steps of fair transitions and the obligations enabled in each state, built once), and each
+keeps to the not-q states its p-states reach inside not-q, which is all a counterexample can
+visit; an obligation enabled everywhere there and taken nowhere there rules out every fair cycle
+without computing a single strongly connected component.
+"""
 from __future__ import annotations
 
 import time
@@ -414,7 +419,7 @@ class ArrayFairGraph(_FairGraph):
         en = self.en[nodes]
         taken_anywhere = np.zeros(fair, dtype=bool)
         taken_anywhere[fo] = True
-        if len(nodes) and (en.all(axis=0) & ~taken_anywhere).any():
+        if not len(nodes) or (en.all(axis=0) & ~taken_anywhere).any():
             # an obligation enabled in every state of the region and taken on none of its steps
             # starves every cycle in it: no fair core, and no strongly connected component to compute
             return _Ends(stopping, core_of, [])
