@@ -9,6 +9,7 @@ be the evaluated one, successor for successor.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import systems
+from strategies import atoms, systems
 from test_fast_against_reference import SMALL, assert_same, summary
 from zoo import ZOO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from statebound.checker import System, check
+from statebound.checker import System, check, leads_to
 from statebound.checker._compile import compile_system
 from statebound.checker.engines import fast
 from statebound.checker.engines.fast import _step
@@ -79,3 +80,14 @@ def test_the_benchmark_model_is_stepped_by_tables_only() -> None:
     assert not plain
     assert emitting and all(a.sender is not None and a.groups is not None for a in emitting)
     assert_same(s)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_several_leads_to_in_one_check_are_each_decided_as_the_reference_decides_them(data: st.DataObject) -> None:
+    """The leads_to properties of one check share the steps and the enabled obligations, and each
+    keeps to the region its p-states reach inside not-q: the verdicts and lassos stay the reference's."""
+    system = data.draw(systems(max_instances=3, max_transitions=4, with_properties=False), label="system")
+    props = tuple(leads_to(f"live-{k}", data.draw(atoms(system), label=f"p{k}"), data.draw(atoms(system), label=f"q{k}"))
+                  for k in range(3))
+    assert_same(replace(system, properties=props))
