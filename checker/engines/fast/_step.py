@@ -39,6 +39,8 @@ Ints = npt.NDArray[np.int64]
 
 #: the widest key a table is indexed by (its tables have 2**KEY_BITS rows at most)
 KEY_BITS = 14
+#: the largest table of successors kept (bigger ones: the actions are evaluated instead)
+_TABLE_BYTES = 1 << 22
 
 
 @dataclass(slots=True)
@@ -269,6 +271,8 @@ def _table(layout: Layout, acts: list[Act], reads: frozenset[int], written: froz
     en = np.stack([g[0] for g in got], axis=1) if got else np.zeros((len(words), 0), dtype=bool)
     per = en.sum(axis=1)
     maxc = max(int(per.max(initial=0)), 1)
+    if size * maxc * layout.width * 8 > _TABLE_BYTES:
+        return None
     wmask = _field_mask(layout, written)
     new = np.zeros((size * maxc, layout.width), dtype=np.uint64)
     lab = np.full(size * maxc, -1, dtype=np.int32)
