@@ -91,3 +91,51 @@ def test_several_leads_to_in_one_check_are_each_decided_as_the_reference_decides
     props = tuple(leads_to(f"live-{k}", data.draw(atoms(system), label=f"p{k}"), data.draw(atoms(system), label=f"q{k}"))
                   for k in range(3))
     assert_same(replace(system, properties=props))
+
+
+def _reference_numbers(batches: list[list[tuple[int, ...]]]) -> list[tuple[list[int], list[bool]]]:
+    seen: dict[tuple[int, ...], int] = {}
+    out = []
+    for batch in batches:
+        ids, first = [], []
+        for key in batch:
+            new = key not in seen
+            if new:
+                seen[key] = len(seen)
+            ids.append(seen[key])
+            first.append(new)
+        out.append((ids, first))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 2**32 - 1), st.lists(st.integers(0, 4000), min_size=1, max_size=6),
+       st.sampled_from([10, 300, 20000]), st.booleans())
+def test_the_visited_sets_number_states_in_order_of_first_occurrence(width: int, seed: int, sizes: list[int],
+                                                                      spread: int, with_ids: bool) -> None:
+    """Both visited tables against a dict, across batches, duplicates within a batch and growth."""
+    from statebound.checker.engines.fast._visited import KeyTable, Visited
+
+    rng = np.random.default_rng(seed)
+    batches = []
+    for size in sizes:
+        raw = rng.integers(0, spread, size=size)
+        # spread the numbers over every word (and high bits) so that hashing and probing are exercised
+        batches.append([tuple(int(v) if w == 0 else (int(v) * 0x9E3779B1 + w) % (1 << 62) for w in range(width))
+                        for v in raw])
+    expected = _reference_numbers(batches)
+    tables: list[Any] = [Visited()]
+    if width == 1:
+        tables.append(KeyTable(need_ids=with_ids))
+    for table in tables:
+        stored = np.empty((sum(len(b) for b in batches), width), dtype=np.uint64)
+        n = 0
+        for batch, (ids, first) in zip(batches, expected, strict=True):
+            keys = np.array(batch, dtype=np.uint64).reshape(len(batch), width)
+            got_ids, got_first = table.insert(keys, stored[:n], n)
+            assert got_first.tolist() == first
+            if got_ids is not None:
+                assert got_ids.tolist() == ids
+            new = keys[got_first]
+            stored[n:n + len(new)] = new
+            n += len(new)

@@ -75,13 +75,15 @@ class Visited:
         """Put distinct states *ids* (known to be absent) into the table."""
         table, size = self.table, self.size
         while len(ids):
-            free = table[slot] < 0
-            claim_ids, claim_slot = ids[free], slot[free]
+            free = np.flatnonzero(np.take(table, slot) < 0)
+            claim_ids, claim_slot = np.take(ids, free), np.take(slot, free)
             table[claim_slot[::-1]] = claim_ids[::-1].astype(np.int32)
             won = np.zeros(len(ids), dtype=bool)
-            won[free] = table[claim_slot] == claim_ids
-            ids, slot = ids[~won], slot[~won] + 1
-            slot[slot == size] = 0
+            won[free] = np.take(table, claim_slot) == claim_ids
+            rest = np.flatnonzero(~won)
+            ids, slot = np.take(ids, rest), np.take(slot, rest)
+            slot += 1
+            np.putmask(slot, slot == size, 0)
 
     def insert(self, keys: Words, stored: Words, n: int) -> tuple[Ints | None, npt.NDArray[np.bool_]]:
         """Look up (and add) the candidate rows *keys*, given the *n* states stored so far.
@@ -98,42 +100,47 @@ class Visited:
         placed = np.empty(m, dtype=np.int64)
         pending = np.arange(m, dtype=np.int64)
         width = keys.shape[1]
+        # selections through index arrays (np.flatnonzero + np.take), not boolean masks (issue 13)
         while len(pending):
-            sp = slot[pending]
-            occ = table[sp].astype(np.int64)
-            empty = occ < 0
-            if empty.any():
-                e, es = pending[empty], sp[empty]
+            sp = np.take(slot, pending)
+            occ = np.take(table, sp).astype(np.int64)
+            empty = np.flatnonzero(occ < 0)
+            if len(empty):
+                e, es = np.take(pending, empty), np.take(sp, empty)
                 table[es[::-1]] = (e[::-1] + n).astype(np.int32)
-                occ[empty] = table[es]
+                occ[empty] = np.take(table, es)
             mine = occ - n
             won = mine == pending
             same = won.copy()
-            old = ~won & (occ < n)
-            if old.any():
-                eq = np.ones(int(old.sum()), dtype=bool)
-                a, b = keys[pending[old]], stored[occ[old]]
+            old = np.flatnonzero(~won & (occ < n))
+            if len(old):
+                eq = np.ones(len(old), dtype=bool)
+                a, b = keys[np.take(pending, old)], stored[np.take(occ, old)]
                 for w in range(width):
                     eq &= a[:, w] == b[:, w]
                 same[old] = eq
-            new = ~won & ~old
-            if new.any():
-                eq = np.ones(int(new.sum()), dtype=bool)
-                a, b = keys[pending[new]], keys[mine[new]]
+            new = np.flatnonzero(~won & (occ >= n))
+            if len(new):
+                eq = np.ones(len(new), dtype=bool)
+                a, b = keys[np.take(pending, new)], keys[np.take(mine, new)]
                 for w in range(width):
                     eq &= a[:, w] == b[:, w]
                 same[new] = eq
-            res[pending[same]] = occ[same]
-            placed[pending[won]] = sp[won]
-            pending = pending[~same]
-            nxt = slot[pending] + 1
-            nxt[nxt == size] = 0
+            hit = np.flatnonzero(same)
+            res[np.take(pending, hit)] = np.take(occ, hit)
+            w_ = np.flatnonzero(won)
+            placed[np.take(pending, w_)] = np.take(sp, w_)
+            pending = np.take(pending, np.flatnonzero(~same))
+            nxt = np.take(slot, pending) + 1
+            np.putmask(nxt, nxt == size, 0)
             slot[pending] = nxt
         first = res == np.arange(n, n + m, dtype=np.int64)
-        rank = np.cumsum(first) - 1 + n
-        is_new = res >= n
-        res[is_new] = rank[res[is_new] - n]
-        table[placed[first]] = res[first].astype(np.int32)
+        rank = np.cumsum(first)
+        rank += n - 1
+        is_new = np.flatnonzero(res >= n)
+        res[is_new] = np.take(rank, np.take(res, is_new) - n)
+        f = np.flatnonzero(first)
+        table[np.take(placed, f)] = np.take(res, f).astype(np.int32)
         return res, first
 
 
