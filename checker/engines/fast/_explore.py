@@ -194,8 +194,10 @@ def _unsupported_parts(system: System) -> str:
     """What of *system* the fast engine does not handle ("" when nothing). It checks the first
     edition of the language (issue 13); the second edition's constructs (issue 9: fairness groups,
     shared variables, initial predicates, constraints, cascades in waves, new property kinds) are
-    named here, so that it says so instead of answering wrongly. Quantifiers, arrays and division
-    are new operators, which the expression compiler refuses the same way."""
+    named here, so that it says so instead of answering wrongly. ``SELF``, quantifiers over a family
+    or a constant range and ``ref(F, x, k)`` are spelled out before compiling (:class:`_Grounded`);
+    arrays, division and arithmetic beyond ``+ - *`` on variables are refused by the expression
+    compiler the same way."""
     known = (Always, Sometimes, OnStep, NeverAfter, LeadsTo)
     for p in system.properties:
         if not isinstance(p, known):
