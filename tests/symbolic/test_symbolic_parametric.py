@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from family_strategies import family_systems
 from hypothesis import HealthCheck, given, note, settings
+from symbolic_checks import check_counterexample_to_induction
 
 from statebound.checker import (
     Bool,
@@ -51,6 +52,11 @@ def test_without_the_lemma_the_step_rule_is_proved_only_for_each_n_checked() -> 
     assert "proved for N = 1..3" in o.message and "not for every N" in o.message
     assert "counterexample" in o.message  # the quantified step's, which names the lemma to write
     assert report.outcome("no-live-socket-when-not-active").verdict is Verdict.HOLDS
+    # the counterexample to the quantified step is a real step of the system of its size, from a
+    # state where the rule held, breaking it
+    assert o.trace is not None and len(o.trace) == 1
+    members = len({inst for (inst, _), _ in o.trace.states[0] if inst.startswith("pane[")})
+    check_counterexample_to_induction(resized(chat_panes.system(n=2), "pane", members), o)
 
 
 def test_a_design_without_the_invalidation_cascade_is_not_proved_and_its_violation_is_found() -> None:
@@ -104,6 +110,10 @@ def test_a_proof_for_every_n_is_never_refuted_for_n_up_to_four(system: System) -
         return  # a model error of some N, which the explicit engine reports as well
     note("\n".join(f"{o.property}: {o.verdict} {o.message}" for o in report.outcomes))
     proved = [o.property for o in report.outcomes if o.verdict is Verdict.HOLDS]
+    for o in report.outcomes:
+        if o.verdict is Verdict.INCONCLUSIVE and o.trace is not None and "quantified induction step" in o.message:
+            members = len({inst for (inst, _), _ in o.trace.states[0] if inst.startswith("f[")})
+            check_counterexample_to_induction(resized(system, "f", members), o)
     assert all(EVERY_N in o.message for o in report.outcomes if o.verdict is Verdict.HOLDS)
     for n in range(1, 5):
         try:

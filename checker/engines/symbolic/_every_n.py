@@ -16,7 +16,7 @@ import z3
 from ...errors import InputError, PropertyError, UserError
 from ...machine import Family, System
 from ...property import Always, OnStep, Property
-from ...result import DEADLOCK, Coverage, Kind, Outcome, Report, Verdict
+from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Report, Trace, Verdict
 from ..base import Budget, Progress
 from ._goals import select
 from ._param import NotApplicable, Verdicts, prove_every_n, resized, symmetric_family
@@ -149,10 +149,18 @@ def _one_by_one(per_n: InductionEngine, max_n: int, system: System, family: Fami
                    f"not decided for any N: {why[name]}")
         if stopped:
             message += f"; stopped at N = {m + 1}: {stopped}"
+        trace = found.cti.get(name)
+        breach = None
+        if trace is not None:
+            message += ("; the trace is a counterexample to the quantified induction step, for N = "
+                        f"{_members(trace, family.name)}: a state that need not be reachable, "
+                        "satisfying the invariants, then a step breaking the property; an invariant ruling out its "
+                        "first state is the lemma the proof lacks")
+            breach = Breach(step=1) if kinds.get(name) is Kind.STEP else Breach(state=1)
         out[name] = Outcome(property=name, kind=kinds.get(name, Kind.ALWAYS), verdict=Verdict.INCONCLUSIVE,
                             engine=per_n.name,
                             coverage=Coverage(depth=m, seconds=total, complete=False, stopped=stopped or None),
-                            message=message)
+                            message=message, trace=trace, breach=breach)
     return out
 
 
@@ -161,6 +169,11 @@ def _with_lemmas(engine: InductionEngine, lemmas: Sequence[Always]) -> Induction
     from .induction import InductionEngine
 
     return InductionEngine(max_k=engine.max_k, lemmas=lemmas, pdr=engine.pdr, pdr_seconds=engine.pdr_seconds)
+
+
+def _members(trace: Trace, family: str) -> int:
+    """How many members of *family* a trace's states hold."""
+    return len({inst for (inst, _), _ in trace.states[0] if inst.startswith(family + "[")})
 
 
 def _method(message: str) -> str:

@@ -35,9 +35,11 @@ from typing import Any
 
 import z3
 
-from ...expr import SHARED, Array, Bool, Const, Expr, Op, Ref
+from ..._compile import OutOfDomain, State, compile_system
+from ...expr import SHARED, Array, Bool, Const, Expr, Op, Ref, domain_of
 from ...machine import Family, Instance, System
 from ...property import Always, OnStep, Property
+from ...result import Trace
 from ._encode import Bound, Encoding, Frame, Term
 from ._unroll import Clock
 
@@ -202,7 +204,9 @@ class Quantified(Encoding):
         return j, self.reader(j)
 
     def pdomain(self, f: PFrame) -> list[Term]:
-        out = [self.in_domain(x, d) for x, d, (inst, _) in zip(f.state, self.domains, self.system.slots, strict=True)
+        """*f* is a state of some N >= 1 with every variable in its domain."""
+        out = [self.n >= 1]
+        out += [self.in_domain(x, d) for x, d, (inst, _) in zip(f.state, self.domains, self.system.slots, strict=True)
                if inst not in self.members and not isinstance(d, Bool)]
         j, _ = self._member(f, "j")
         each = [self.in_domain(z3.Select(f.fam[v.name], j), v.domain) for v in self.fam_machine.variables
@@ -333,6 +337,49 @@ class Quantified(Encoding):
         hits += [f.recv[instance] == idx for idx, t in enumerate(self.outside_receivers.get(instance, ())) if t.tags & tags]
         return self.any(hits)
 
+    # ------------------------------------------------------------------ back to a concrete system
+
+    def concrete_step(self, model: Any, f: PFrame, g: PFrame, *, largest: int = 64) -> Trace | None:
+        """The step from *f* to *g* in a z3 *model*, as a trace of the system resized to the
+        model's N, checked against the explicit engine's successor function (None when it is not
+        one of its steps, or N is larger than *largest*)."""
+        n = model.eval(self.n, model_completion=True).as_long()
+        if not 1 <= n <= largest:
+            return None
+        sized = resized(self.system, self.family.name, n)
+        c = compile_system(sized)
+        declared = {slot: k for k, slot in enumerate(self.system.slots)}
+        fam = self.family.name
+
+        def state(fr: PFrame) -> State:
+            out: list[object] = []
+            for inst, var in sized.slots:
+                if inst.startswith(fam + "[") and inst not in declared_instances:
+                    k = int(inst[len(fam) + 1:-1])
+                    domain = self.fam_machine.variable(var)
+                    assert domain is not None
+                    out.append(self.value(model, z3.Select(fr.fam[var], k), domain_of(domain)))
+                else:
+                    k = declared[(inst, var)]
+                    out.append(self.value(model, fr.state[k], self.domains[k]))
+            return tuple(out)
+
+        declared_instances = {i.name for i in self.system.instances if i.name not in self.members}
+        s, t = state(f), state(g)
+        code = model.eval(f.act, model_completion=True).as_long()
+        if code < len(self.outside):
+            sender, tname = self.outside[code].inst.name, self.outside[code].transition.name
+        else:
+            who = model.eval(f.who, model_completion=True).as_long()
+            sender, tname = self.family.member(who), self.kinds[code - len(self.outside)].name
+        for label, result in c.find_step(s):
+            if isinstance(result, OutOfDomain) or label is None or result != t:
+                continue
+            a, _ = c.label_parts(label)
+            if (a.inst.name, a.transition.name) == (sender, tname):
+                return c.trace([s, t], [label])
+        return None
+
     # ------------------------------------------------------------------ goals
 
     def bad(self, prop: Property | None, f: PFrame, g: PFrame) -> tuple[bool, Term]:
@@ -377,6 +424,8 @@ class Verdicts:
     partners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)
     lemma_notes: list[str] = field(default_factory=list)
+    #: goal -> a counterexample to the quantified induction step, as a step of the resized system
+    cti: dict[str, Trace] = field(default_factory=dict)
 
 
 def _solve(q: Quantified, clock: Clock, seconds: float, *terms: Term) -> tuple[str, Any]:
@@ -469,6 +518,18 @@ def prove_every_n(system: System, family: Family, goals: Sequence[tuple[str, Pro
             answer, model = _solve(q, clock, seconds, *dom_f, *assumed, *trans, broken_n)
             if answer != "unsat":
                 dropped.append(n)
+                if answer == "sat":
+                    trace = q.concrete_step(model, f, g)
+                    # z3 may pick a huge N: a counterexample with few members reads better
+                    for bound in (2, 4, 8, 16):
+                        if trace is not None and len(trace.states[0]) <= len(system.slots):
+                            break
+                        small, smodel = _solve(q, clock, seconds, *dom_f, *assumed, *trans, broken_n, q.n <= bound)
+                        if small == "sat":
+                            trace = q.concrete_step(smodel, f, g) or trace
+                            break
+                    if trace is not None:
+                        out.cti[n] = trace
                 out.why[n] = (f"the quantified induction step has a counterexample (for N = {_n_of(q, model)}; "
                               "a quantified lemma may rule out its first state)") if answer == "sat" else \
                     f"z3 did not decide the quantified induction step ({model})"
