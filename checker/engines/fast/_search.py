@@ -60,14 +60,21 @@ class Batch:
 class Grow:
     """An array that grows along its first axis (by half its size), like a list."""
 
-    def __init__(self, tail: tuple[int, ...], dtype: type[np.generic], capacity: int = 1024) -> None:
+    def __init__(self, tail: tuple[int, ...], dtype: type[np.generic], capacity: int = 1024, *,
+                 in_place: bool = False) -> None:
         self.data: npt.NDArray[np.generic] = np.empty((capacity, *tail), dtype=dtype)
         self.n = 0
+        #: grow with realloc (mremap for large arrays: no copy), for arrays nobody holds a view of
+        #: while they grow (the steps: copying them cost a quarter of a search that keeps them)
+        self.in_place = in_place
 
     def reserve(self, more: int) -> None:
         need = self.n + more
         if need > len(self.data):
             cap = max(need, int(len(self.data) * 1.5) + 1)
+            if self.in_place:
+                self.data.resize((cap, *self.data.shape[1:]), refcheck=False)
+                return
             new = np.empty((cap, *self.data.shape[1:]), dtype=self.data.dtype)
             new[: self.n] = self.data[: self.n]
             self.data = new
@@ -130,9 +137,10 @@ class Search:
         self.levels: list[int] = [0]
         self.visited: Visited | KeyTable = visited_set(width, top_bit_free, need_ids=keep_edges)
         self.keep_edges = keep_edges
-        self.targets = Grow((), np.int32)
-        self.labels = Grow((), np.int32)
-        self.out = Grow((), np.int64)  # steps out of each expanded state (CSR row lengths)
+        # the steps are read (csr) only once the search is over: they may grow in place
+        self.targets = Grow((), np.int32, in_place=True)
+        self.labels = Grow((), np.int32, in_place=True)
+        self.out = Grow((), np.int64, in_place=True)  # steps out of each expanded state (CSR row lengths)
         self.complete = True
         self.stopped: str | None = None
         self.steps = 0
