@@ -32,6 +32,7 @@ EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_INTERRUPTED = ExitCode.INCONCLUSIVE, Exit
 DEFAULT_OUT = "statebound-out"
 #: the run's phases, as messages name them
 LOADING, CHECKING, WRITING = "loading and building the model", "checking", "writing the outputs"
+LINTING = "linting the model (after the verdicts)"
 #: the default of ``check --engine`` (issues 13 and 14: :mod:`statebound.checker.engines.auto`)
 DEFAULT_ENGINE = "auto"
 

@@ -34,6 +34,7 @@ from ._session import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    LINTING,
     LOADING,
     WRITING,
     _budget_options,
@@ -124,6 +125,8 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
         if deciders:
             click.echo(deciders)
         sys.stdout.flush()
+    if not no_lint:
+        run.phase = LINTING
     findings = None if no_lint else _check_lint(system, deadline)
     if fmt == "text" and findings:
         click.echo(f"lint: {_plural(len(findings), 'warning')} about the model (--no-lint skips the lint):")
@@ -382,7 +385,7 @@ def _ended(phase: str) -> str:
     """What an interruption in *phase* leaves undone."""
     if phase == CHECKING:
         return "; no property was decided"
-    return "" if phase == WRITING else "; nothing was checked"
+    return "" if phase in (WRITING, LINTING) else "; nothing was checked"
 
 
 def _fail(run: _Run, code: ExitCode, lines: Sequence[str], *, label: str = "error", trace: Any = None,

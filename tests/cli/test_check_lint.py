@@ -95,3 +95,18 @@ def test_without_z3_check_gives_its_verdicts_and_no_lint(lamp: str) -> None:
     doc = json.loads(proc.stdout)
     assert "lint" not in doc and doc["properties"][0]["verdict"] == "violated"
     assert "Traceback" not in proc.stderr
+
+
+def test_an_interrupted_lint_keeps_the_verdicts(lamp: str, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from statebound import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_check_lint", interrupted)
+    assert main(["check", lamp, "--no-out", "--format", "json"]) == 130
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["properties"][0]["verdict"] == "violated" and doc["exit_code"] == 130
+    assert err.strip() == "statebound: error: interrupted while linting the model (after the verdicts)"
