@@ -171,11 +171,13 @@ def _open(report: Report, kinds: frozenset[Kind] | None) -> list[str]:
 def _explore_large(system: System, names: Sequence[str] | None, budget: Budget, progress: Progress | None) -> Report:
     """Explore again under the user's budget: with the fast engine where the model packs."""
     from .fast import check, unsupported
-
-    if unsupported(system) is None:
-        return check(system, properties=names, budget=budget, progress=progress)
     from .reference import ReferenceEngine
 
+    if unsupported(system) is None:
+        try:
+            return check(system, properties=names, budget=budget, progress=progress)
+        except InputError:  # a construct the fast engine refuses after all: the reference engine decides
+            pass
     # the reference engine does not watch its memory: stopped by the progress callback instead
     return ReferenceEngine().check(system, properties=names, budget=budget, progress=watch_memory(progress, budget))
 
