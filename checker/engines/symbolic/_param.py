@@ -97,10 +97,11 @@ class Quantified(Encoding):
         for v in family.machine.variables:
             if isinstance(v.domain, Array):
                 raise NotApplicable(f"{family.name}.{v.name} is an array")
-        for t in family.machine.transitions:
+        for inst, t in system.transitions():
             if t.on is not None and any(var.startswith(SHARED + ".") for var, _ in t.updates):
-                raise NotApplicable(f"{family.name}'s receiver {t.name!r} writes a shared variable (any number of "
-                                    "members may write it in one step)")
+                # two receivers writing it in one step are a model error the step relation here
+                # would not see (and any number of members may receive)
+                raise NotApplicable(f"receiver {t.name!r} of {inst.name} writes a shared variable")
         for _, t in system.transitions():
             if t.on is not None and t.emit is not None:
                 raise NotApplicable(f"receiver {t.name!r} emits (a cascade)")

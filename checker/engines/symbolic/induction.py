@@ -72,7 +72,7 @@ DEFAULT_PDR_SECONDS = 30.0
 #: with ``parametric=True``, the largest family size checked one by one when every N is not proved
 DEFAULT_MAX_N = 20
 #: with ``parametric=True``, how long z3 may spend on one quantified query
-DEFAULT_QUANTIFIED_SECONDS = 30.0
+DEFAULT_QUANTIFIED_SECONDS = 10.0
 
 
 @dataclass(slots=True)
