@@ -24,6 +24,7 @@ from statebound.checker import (
     Transition,
     Var,
     always,
+    count,
     exists,
     forall,
     implies,
@@ -116,7 +117,14 @@ def _machine(draw: st.DrawFn, name: str, in_family: bool) -> Machine:
 
 @st.composite
 def _property(draw: st.DrawFn, k: int, tags: list[str]) -> object:
-    kind = draw(st.sampled_from(["forall", "exists", "i0", *(["step"] if tags else [])]))
+    kind = draw(st.sampled_from(["forall", "exists", "i0", "count", *(["step"] if tags else [])]))
+    if kind == "count":
+        # compared with a constant: translated exactly ("no two distinct members ...")
+        v = draw(st.sampled_from(STATES.names))
+        counted = count(FAMILY, lambda j: ref(FAMILY, "state", j) == v)
+        c = draw(st.integers(0, 2))
+        expr = draw(st.sampled_from([counted <= c, counted >= c, counted == c, counted != c, c < counted]))
+        return always(f"p{k}", implies(ref("i0", "b"), expr) if draw(st.booleans()) else expr)
     if kind == "forall":
         v = draw(st.sampled_from(STATES.names))
         bound = draw(st.integers(0, 1))

@@ -153,6 +153,10 @@ class Quantified(Encoding):
             assert isinstance(f, PFrame)
             var = e.args[2].value if isinstance(e.args[2], Const) else ""
             return z3.Select(f.fam[str(var)], i), None
+        if op in _FLIP:
+            counted = self._count_comparison(e, f, me, before, bound)
+            if counted is not None:
+                return counted, None
         if op in ("forall", "exists", "count_of") and isinstance(e.args[1], Op) and e.args[1].op == "family" \
                 and isinstance(e.args[1].args[0], Const) and e.args[1].args[0].value == fam:
             if op == "count_of":
@@ -177,6 +181,57 @@ class Quantified(Encoding):
         solver.set("timeout", 5000)
         solver.add(*self.pdomain(f), failing)
         return bool(solver.check() != z3.unsat)
+
+    def _counts_members(self, e: Expr) -> bool:
+        return (isinstance(e, Op) and e.op == "count_of" and isinstance(e.args[1], Op) and e.args[1].op == "family"
+                and isinstance(e.args[1].args[0], Const) and e.args[1].args[0].value == self.family.name)
+
+    def _count_comparison(self, e: Op, f: Frame, me: str | None, before: Frame | None, bound: Bound) -> Term | None:
+        """``count(F, p) <op> k`` for a constant k, as the first-order formula it means: at least
+        m members satisfy p is "there are m distinct members satisfying p" (exact for every N;
+        m up to 3), at most m is "not at least m + 1". None when *e* is no such comparison."""
+        a, b = e.args
+        op = e.op
+        if self._counts_members(b) and isinstance(a, Const):
+            a, b, op = b, a, _FLIP[op]
+        if not (self._counts_members(a) and isinstance(b, Const) and isinstance(b.value, int)
+                and not isinstance(b.value, bool)):
+            return None
+        assert isinstance(a, Op)
+        k = int(b.value)
+
+        def at_least(m: int) -> Term:
+            if m <= 0:
+                return self.true()
+            if m > 3:
+                raise NotApplicable(f"{e} (a count compared with more than 3 members)")
+            js = []
+            body = []
+            name = str(a.args[0].value) if isinstance(a.args[0], Const) else "j"
+            for _ in range(m):
+                self._fresh += 1
+                j = z3.Int(f"{name}!{self._fresh}", self.ctx)
+                value, failing = self._eval(a.args[2], f, me, before, (*bound, (name, _FamilyIndex(j))))
+                if failing is not None:
+                    raise NotApplicable(f"evaluating {e} can fail")
+                body += [self.in_range(j), value]
+                js.append(j)
+            body += [x != y for i, x in enumerate(js) for y in js[i + 1:]]
+            return z3.Exists(js, z3.And(*body))
+
+        def at_most(m: int) -> Term:
+            return self.false() if m < 0 else z3.Not(at_least(m + 1))
+
+        if op == "<=":
+            return at_most(k)
+        if op == "<":
+            return at_most(k - 1)
+        if op == ">=":
+            return at_least(k)
+        if op == ">":
+            return at_least(k + 1)
+        exactly = z3.And(at_least(k), at_most(k))
+        return exactly if op == "==" else z3.Not(exactly)
 
     def _quantified_over_family(self, index: Op, bound: Bound) -> bool:
         name = index.args[0].value if isinstance(index.args[0], Const) else None
@@ -405,6 +460,10 @@ class Quantified(Encoding):
                 hits.append(z3.Exists([j], z3.And(self.in_range(j), self.fired_member(f, j, prop.tags), z3.Not(ok))))
             return True, self.any(hits)
         raise NotApplicable(f"{prop.kind} properties")
+
+
+#: a comparison read the other way round (``k < count`` is ``count > k``)
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 class _FamilyIndex:
