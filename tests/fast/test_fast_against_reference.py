@@ -136,7 +136,7 @@ def test_a_memory_limit_stops_the_search_with_inconclusive_never_holds() -> None
 def test_auto_uses_the_fast_engine_where_it_applies_and_the_reference_elsewhere() -> None:
     from statebound.checker import Enum, Instance, Machine, Transition, Var, always, is_in, ref
 
-    auto = AutoEngine()
+    auto = AutoEngine(small_states=0)  # past the small-space step, straight to the packed search
     assert {o.engine for o in auto.check(_counter(3)).outcomes} == {"fast"}
     s = Var("s", Enum("a", "b"))
     m = Machine(name="m", variables=(s,), transitions=(
