@@ -2,8 +2,9 @@
 
 One session (its invalidation cascades synchronously to every client and socket, as in the
 ``after`` design) and, per pane, a component that connects on mount, a client and its browser
-socket. Instance families are not in the language yet, so the family is N explicit instances and
-its rules and lemmas are built by the same loops.
+socket. Here the panes are N explicit instances, and the rules and lemmas are built by the same
+loops, so every proof is for one N; ``models/chat_panes.py`` declares the panes as a family
+(``Family(..., symmetric=True)``) and proves its rules for every N (issue 14, docs/symbolic.md).
 
 Run it to time the proofs for N = 1..20: ``.venv/bin/python tests/symbolic/panes.py``.
 """
