@@ -265,7 +265,7 @@ def _table(layout: Layout, acts: list[Act], reads: frozenset[int], written: froz
         words, keys = _combinations(layout, key)
         frame = _Synthetic(layout, words, reads)
         got = [_evaluate(layout, words, frame, a.guard, a.writes) for a in acts]
-    except _Unread:
+    except Exception:  # noqa: BLE001 - _Unread, or an update that fails where its guard is false: evaluate instead
         return None
     size = 1 << key.bits
     en = np.stack([g[0] for g in got], axis=1) if got else np.zeros((len(words), 0), dtype=bool)
@@ -308,7 +308,7 @@ def _group(layout: Layout, group: list[Receiver]) -> _Group | None:
         words, keys = _combinations(layout, key)
         frame = _Synthetic(layout, words, frozenset(reads))
         got = [_evaluate(layout, words, frame, r.guard, r.writes) for r in group]
-    except _Unread:
+    except Exception:  # noqa: BLE001 - as in _table
         return None
     size = 1 << key.bits
     wmask = _field_mask(layout, frozenset(written))
