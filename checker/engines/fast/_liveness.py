@@ -139,29 +139,36 @@ class _Steps:
         self.fair_of_label = fair_index[np.array(ex.packed.stepper.labels.sender, dtype=np.int64)] \
             if len(refs) else np.zeros(0, dtype=np.int32)
         self.is_strong = np.array([self.names[j] in self.strong for j in range(len(self.fair_actions))], dtype=bool)
-        # the steps of fair transitions, found a slice of steps at a time
-        srcs: list[Ints] = []
-        tgts: list[Ints] = []
+        # the steps of fair transitions (32-bit: most steps are fair in Phase 3), found a slice of
+        # steps at a time, and under TLA+'s fairness what they enable
+        nf = len(self.fair_actions)
+        self.en = np.zeros((n, nf), dtype=bool)  # the fair obligations enabled in each state
+        flat = self.en.reshape(-1)
+        srcs: list[npt.NDArray[np.int32]] = []
+        tgts: list[npt.NDArray[np.int32]] = []
         obls: list[npt.NDArray[np.int32]] = []
         m = len(self.targets)
-        if len(self.fair_actions) and m:
+        if nf and m:
             for e0 in range(0, m, _BATCH):
                 _tick(deadline)
                 fl = self.fair_of_label[self.labels[e0:e0 + _BATCH]]
                 e = np.flatnonzero(fl >= 0)
-                if len(e):
-                    obls.append(fl[e])
-                    e += e0
-                    tgts.append(self.targets[e].astype(np.int64))
-                    srcs.append(np.searchsorted(self.indptr, e, side="right") - 1)
-        self.fair_src = np.concatenate(srcs) if srcs else np.zeros(0, dtype=np.int64)
-        self.fair_tgt = np.concatenate(tgts) if tgts else np.zeros(0, dtype=np.int64)
-        self.fair_obl = np.concatenate(obls).astype(np.int64) if obls else np.zeros(0, dtype=np.int64)
-        self.en = np.zeros((n, len(self.fair_actions)), dtype=bool)  # the fair obligations enabled in each state
-        if self.stutter:
-            ok = np.flatnonzero(self.fair_src != self.fair_tgt)
-            self.en[self.fair_src[ok], self.fair_obl[ok]] = True
-        else:
+                if not len(e):
+                    continue
+                obl = fl[e]
+                e += e0
+                tgt = self.targets[e]
+                src = (np.searchsorted(self.indptr, e, side="right") - 1).astype(np.int32)
+                srcs.append(src)
+                tgts.append(tgt)
+                obls.append(obl)
+                if self.stutter:
+                    ok = np.flatnonzero(src != tgt)
+                    flat[src[ok].astype(np.int64) * nf + obl[ok]] = True
+        self.fair_src = np.concatenate(srcs) if srcs else np.zeros(0, dtype=np.int32)
+        self.fair_tgt = np.concatenate(tgts) if tgts else np.zeros(0, dtype=np.int32)
+        self.fair_obl = np.concatenate(obls) if obls else np.zeros(0, dtype=np.int32)
+        if not self.stutter:  # every step of an enabled fair transition counts: its guard says
             acts = ex.packed.stepper.acts
             words = ex.words()
             for j, a in enumerate(self.fair_actions):
