@@ -169,10 +169,12 @@ def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt:
 
 def _deciders(report: Report) -> str | None:
     """Which engines ``--engine auto`` used, when not the explicit engine alone: the exploration
-    line above is the last exploration's, and a proof or a deeper counterexample came from z3."""
+    line above is the last exploration's, and a proof or a deeper counterexample came from z3. An
+    inconclusive outcome was decided by nobody: it is not counted."""
     by: dict[str, list[str]] = {}
     for o in report.outcomes:
-        by.setdefault(o.engine, []).append(o.property)
+        if o.verdict is not Verdict.INCONCLUSIVE:
+            by.setdefault(o.engine, []).append(o.property)
     if set(by) <= {"explicit"}:
         return None
     parts = [f"{engine}: " + (", ".join(names) if engine in ("induction", "bmc") else

@@ -54,3 +54,15 @@ def test_an_unknown_engine_is_bad_input(capsys: pytest.CaptureFixture[str]) -> N
     _, err = capsys.readouterr()
     assert code == 2
     assert "--engine" in err and "quantum" in err and "Traceback" not in err
+
+
+def test_auto_names_who_decided_and_never_counts_an_undecided_property_as_decided(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the 'decided by' line listed the inconclusive leads_to as "explicit: 1 property" decided
+    pytest.importorskip("z3")
+    code = main(["check", f"{FIXTURES}:counter", "-p", "live=true", "--max-states", "10", "--no-out"])
+    out, _ = capsys.readouterr()
+    assert code == 3
+    assert "??   comes-back  inconclusive (leads-to)" in out
+    last = out.rstrip().splitlines()[-1]
+    assert last == "decided by induction: bounded, deadlock-free", last
