@@ -94,7 +94,8 @@ def _one_by_one(per_n: InductionEngine, max_n: int, system: System, family: Fami
     """The *names* checked for N = 1..max_n, one N at a time, each by the per-N engine."""
     kinds = {p.name: Kind(p.kind) for p in props}
     kinds[DEADLOCK] = Kind.DEADLOCK
-    why = {n: found.why.get(n, reason or "not a state property or a step rule") for n in names}
+    why = {n: found.why.get(n, reason or "the proof for every N covers invariants, step rules and deadlock freedom only")
+           for n in names}
     open_ = list(names)
     out: dict[str, Outcome] = {}
     upto: dict[str, int] = dict.fromkeys(names, 0)
