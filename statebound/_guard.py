@@ -7,6 +7,10 @@
   deadline (SIGALRM raises :class:`OutOfTime`: ``--timeout`` covers loading and building the model,
   issue 8, defect 5) and with ``print`` sent to stderr, so that it cannot corrupt ``--format json``
   (defect 10).
+* :func:`readers_may_leave` keeps a reader that stops reading (``statebound check ... | head -1``)
+  from ending the run: once stdout or stderr is a closed pipe, what is written to it is dropped,
+  and the run goes on to write its files and exit with its verdicts' code (click made the first
+  such write ``sys.exit(1)``, "violated", with nothing written to ``--out``).
 
 Signals can only be handled in the main thread; elsewhere these guards do nothing and the
 engine's own deadline still bounds the search.
@@ -15,16 +19,18 @@ engine's own deadline still bounds the search.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any, TextIO
 
 __all__ = [
     "Interrupted", "OutOfTime", "signals", "deferred_signals", "pending_signal", "clear_pending_signal", "model_code",
-    "in_main_thread",
+    "in_main_thread", "readers_may_leave",
 ]
 
 
@@ -142,3 +148,62 @@ def model_code(deadline: float | None) -> Iterator[None]:
                 signal.signal(signal.SIGALRM, saved)
     if deadline is not None and time.monotonic() >= deadline:
         raise OutOfTime
+
+
+class _Leavable:
+    """A text stream whose reader may go away: a write or flush that meets a closed pipe makes
+    it drop everything from then on (the file descriptor is pointed at /dev/null, so that what is
+    still buffered, and the interpreter's last flush, go nowhere quietly)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if self.gone:
+            if not isinstance(text, str):  # click probes with b"" whether a stream is binary
+                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._leave()
+            return len(text)
+
+    def flush(self) -> None:
+        if self.gone:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._leave()
+
+    def _leave(self) -> None:
+        self.gone = True
+        try:
+            fd = self._stream.fileno()
+        except (OSError, ValueError):  # not a file (a test's capture): nothing is buffered below it
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def readers_may_leave() -> Iterator[None]:
+    """Within the block, a closed stdout or stderr swallows what is written to it (see the module
+    docstring); the streams are restored after it."""
+    saved = sys.stdout, sys.stderr
+    if saved[0] is not None:
+        sys.stdout = _Leavable(saved[0])
+    if saved[1] is not None:
+        sys.stderr = _Leavable(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

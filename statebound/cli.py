@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._guard import Interrupted, clear_pending_signal, deferred_signals, model_code, signals
+from ._guard import Interrupted, clear_pending_signal, deferred_signals, model_code, readers_may_leave, signals
 from ._session import (
     BUG_HINT,
     CHECKING,
@@ -481,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = any(a == "--format=json" or (a == "--format" and b == "json") for a, b in zip(args, [*args[1:], ""], strict=False))
     run = _Run(as_json=as_json)
     try:
-        with signals():
+        with readers_may_leave(), signals():
             try:
                 return _dispatch(args, run, debug)
             finally:
