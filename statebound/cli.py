@@ -54,7 +54,7 @@ from ._session import (
     timed_out,
 )
 from .checker.engines import ENGINES
-from .checker.errors import InputError, UserError
+from .checker.errors import InputError, Problem, UserError
 from .checker.result import ExitCode, Verdict
 from .cli_options import ci_options, complete_target, finish_ci, is_completing
 from .simulate_cmd import emit_pytest_option, simulate_cmd
@@ -206,7 +206,7 @@ def _check_lint(system: System, deadline: float | None) -> tuple[LintWarning, ..
             raise
         return None
     except UserError as err:  # a construct the z3 translation does not cover
-        click.echo(f"statebound: note: no lint warnings: {err.lines[0]}", err=True)
+        click.echo(f"statebound: note: the model was not linted: {'; '.join(err.lines)}", err=True)
     except Exception as err:  # noqa: BLE001 - a failed lint must not hide or change the verdicts
         click.echo(f"statebound: note: the lint failed (internal error: {type(err).__name__}: {err}; "
                    "please report it); the verdicts above stand; --no-lint skips the lint", err=True)
@@ -304,6 +304,9 @@ def _lint_findings(system: Any) -> tuple[Any, ...]:
         if err.name != "z3":
             raise
         raise InputError("--lint needs z3: pip install 'statebound[symbolic]' (or z3-solver)") from None
+    except UserError as err:  # a construct the z3 translation refuses: the lint's, not the model's, limit
+        raise InputError([Problem(where="--lint", what=f"{system.name} cannot be linted: {line}")
+                          for line in err.lines]) from None
 
 
 def _transition_text(t: Any) -> str:
