@@ -6,7 +6,6 @@ ephemeral port and checks that no task or socket is left once the adapter is clo
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +51,6 @@ def check(factory: Callable[[System], Phase3Adapter], system: System, *, scenari
                          ids=["pre-auth", "post-auth", "two-chats"])
 def test_the_reference_client_conforms_to_after_over_a_few_hundred_steps(params: dict[str, Any]) -> None:
     system = after(**params)
-    started = time.perf_counter()
     result = check(reference, system, runs=40, steps=40)
     assert result.divergence is None, "\n".join(result.divergence.lines())
     assert result.report.violated == ()
@@ -61,7 +59,6 @@ def test_the_reference_client_conforms_to_after_over_a_few_hundred_steps(params:
     witnessed = [o.property for o in result.report.outcomes if o.verdict is Verdict.HOLDS]
     assert len(witnessed) >= 6  # the implementation's runs reach what the rules are about
     assert result.exit_code() is ExitCode.INCONCLUSIVE  # random runs prove nothing
-    assert time.perf_counter() - started < 30
 
 
 def test_the_naive_client_diverges_from_after_at_its_first_connect() -> None:

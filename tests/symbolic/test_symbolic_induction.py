@@ -6,7 +6,6 @@ assumed, and budgets that never turn into ``holds``."""
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -54,9 +53,7 @@ def _counters() -> System:
 
 
 def test_a_counter_to_2_to_the_40_is_proved_in_seconds() -> None:
-    started = time.perf_counter()
-    report = InductionEngine().check(_counters())
-    assert time.perf_counter() - started < 20  # about 0.1 s alone; the machine is shared
+    report = InductionEngine().check(_counters())  # about 0.1 s (timings: docs/symbolic.md, not tests)
     proof = report.outcome("in-step")
     assert proof.verdict is Verdict.HOLDS and proof.message.startswith("proved by 1-induction")
     assert report.outcome("counts").verdict is Verdict.HOLDS and len(report.outcome("counts").trace or ()) == 3
@@ -65,9 +62,7 @@ def test_a_counter_to_2_to_the_40_is_proved_in_seconds() -> None:
 
 def test_the_benchmark_model_at_n_30_is_proved_in_seconds() -> None:
     system = benchmark(30)  # 10^30 + 3 * 4^30 reachable states
-    started = time.perf_counter()
-    report = InductionEngine().check(system)
-    assert time.perf_counter() - started < 30  # about 1 s alone
+    report = InductionEngine().check(system)  # about 1 s
     assert [(o.property, o.verdict) for o in report.outcomes] == [
         ("p1-live-only-when-active", Verdict.HOLDS), ("deadlock-free", Verdict.HOLDS)]
     assert "1-induction" in report.outcome("p1-live-only-when-active").message
@@ -92,9 +87,7 @@ def test_bmc_finds_a_shortest_counterexample_in_the_benchmark_model_at_n_30() ->
 
 @pytest.mark.parametrize("n", [1, 8, 20])
 def test_a_family_of_n_chat_panes_is_proved_with_lemmas_built_by_the_same_loop(n: int) -> None:
-    started = time.perf_counter()
     report = InductionEngine(lemmas=pane_lemmas(n), pdr=False).check(panes(n))
-    assert time.perf_counter() - started < 30  # N=20: about 3 s alone
     assert {o.property: o.verdict for o in report.outcomes} == {
         "no-live-socket-when-not-active": Verdict.HOLDS, "new-socket-only-when-closed": Verdict.HOLDS,
         "a-socket-opens": Verdict.HOLDS, "deadlock-free": Verdict.HOLDS}
