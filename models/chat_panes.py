@@ -120,11 +120,13 @@ def system(*, n: int = 3) -> System:
             always("no-live-socket-when-not-active", implies(
                 exists(PANES, lambda j: is_in(ref(PANES, "ready", j), "CONNECTING", "OPEN")), active)),
             on_step("connect-only-when-active", "new_socket", before=active),
-            # a new socket replaces none: the socket of a connecting client was closed (needs LEMMAS)
+            # a new socket replaces none: the socket of a connecting client was closed (its proof for
+            # every N needs the lemma below: --lemma every-client-agrees-with-its-socket)
             on_step("new-socket-only-when-closed", "new_socket", before=Var("ready", READY) == "CLOSED"),
             on_step("no-retry-when-blocked", "retry", before=~Var("blocked", Bool())),
             always("no-socket-for-unmounted-idle-client", forall(PANES, lambda j: implies(
                 ref(PANES, "state", j) == "Idle", ref(PANES, "ready", j) != "OPEN"))),
             sometimes("a-socket-opens", exists(PANES, lambda j: ref(PANES, "ready", j) == "OPEN")),
+            *LEMMAS,
         ),
     )
