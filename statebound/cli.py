@@ -2,7 +2,8 @@
 
 Exit codes: 0 every property holds, 1 a property is violated, 2 bad input (model, arguments,
 files, or outputs that could not be written), 3 inconclusive (a budget, the timeout or memory ran
-out), 4 internal error (a bug in statebound), 130 interrupted (SIGINT or SIGTERM).
+out), 4 internal error (a bug in statebound), 5 a property holds only vacuously (``check --strict``),
+130 interrupted (SIGINT or SIGTERM).
 
 Hostile input, interrupted and concurrent runs (issue 8): model code runs under
 :func:`._guard.model_code` (its stdout goes to stderr, ``--timeout`` covers it); ``--out`` is
@@ -74,7 +75,7 @@ def cli() -> None:
     package.module:function, e.g. models/phase3.py:before.
 
     Exit codes: 0 all hold, 1 violated, 2 bad input, 3 inconclusive, 4 internal error,
-    130 interrupted. Add --debug anywhere to see the traceback of an internal error.
+    5 vacuous (check --strict), 130 interrupted. Add --debug anywhere to see the traceback of an internal error.
     """
 
 
@@ -88,7 +89,7 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--property", "props", multiple=True, metavar="NAME", help="Check only this property (repeatable).")
 @output_options
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
-              help="Also write a self-contained HTML report that steps through each trace (issue 15).")
+              help="Also write a self-contained HTML report that steps through each trace (docs/html-report.md).")
 @click.option("--engine", "engine_name", type=click.Choice(sorted(ENGINES)), default=DEFAULT_ENGINE, show_default=True,
               help="Which engine decides: auto (explicit on a small space, fast on a large one, then induction "
                    "and bmc on z3 for what exploration left open), explicit (the reference), fast, bmc, "
@@ -96,6 +97,9 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 @click.option("--lemma", "lemmas", multiple=True, metavar="NAME",
               help="With --engine induction or auto: use the model's always property NAME as a lemma, proved "
                    "first and then assumed (repeatable; docs/guide.md).")
+@click.option("--every-n", "every_n", is_flag=True,
+              help="Prove the rules for every size of the model's symmetric family (quantified induction on "
+                   "z3), else for sizes 1..20, and say which; implies --engine induction (docs/symbolic.md).")
 @click.option("--no-lint", "no_lint", is_flag=True,
               help="Do not lint the model after the verdicts (the lint needs z3; without it, none is done).")
 @emit_pytest_option
@@ -104,17 +108,19 @@ _param_opt = click.option("--param", "-p", "params", multiple=True, metavar="KEY
 def check_cmd(target: str, params: tuple[str, ...], props: tuple[str, ...], fmt: str, out: Path, no_out: bool,
               html: Path | None, max_states: int | None, max_depth: int | None, timeout: float | None,
               engine_name: str = DEFAULT_ENGINE, lemmas: tuple[str, ...] = (), no_lint: bool = False,
-              max_memory_mb: int | None = None) -> int:
+              max_memory_mb: int | None = None, every_n: bool = False) -> int:
     """Check every property of TARGET; print verdicts and shortest counterexamples, then lint warnings."""
     from .checker.output import format_report, report_to_json
 
     run, deadline = start(target, out, no_out, timeout)  # before anything runs (defects 13, 14)
+    if every_n and click.get_current_context().get_parameter_source("engine_name") is not click.core.ParameterSource.COMMANDLINE:
+        engine_name = "induction"  # --every-n is a proof by induction
     system = _load(run, target, params, deadline)
     progress = _Progress(sys.stderr.isatty() and fmt == "text")
     try:
         report = _run_check(run, system, deadline=deadline, max_states=max_states, max_depth=max_depth,
                             props=props, progress=progress, engine_name=engine_name, lemmas=lemmas,
-                            max_memory_mb=max_memory_mb)
+                            max_memory_mb=max_memory_mb, every_n=every_n)
     finally:
         progress.stop()
     run.report = report

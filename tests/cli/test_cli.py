@@ -310,3 +310,11 @@ def test_diagram_with_a_property_highlights_the_counterexample_on_the_machines(c
 def test_more_bad_inputs(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and err == message + "\n" and out == ""
+
+
+def test_the_help_lists_every_exit_code_and_no_issue_numbers(capsys):
+    # --strict's exit code 5 was missing from the list; "(issue 15)" meant nothing to a user
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "5 vacuous (check --strict)" in " ".join(out.split())
+    code, out, _ = run(capsys, "check", "--help")
+    assert code == 0 and "issue" not in out
