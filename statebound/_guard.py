@@ -64,7 +64,29 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _state.deferring:
         _state.pending = _state.pending or signum
         return
+    if _in_finalizer(frame):
+        # raised here, it would be printed as "Exception ignored in ... __del__" and lost (z3's
+        # Solver.__del__ runs often during a symbolic check): the signal comes again shortly
+        timer = threading.Timer(_AGAIN, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
     raise Interrupted(signum)
+
+
+#: seconds after which a signal that arrived during a finalizer is sent again
+_AGAIN = 0.05
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether *frame* runs inside a ``__del__`` (a few calls deep), where an exception is ignored."""
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextlib.contextmanager
