@@ -269,17 +269,19 @@ def list_cmd(target: str, params: tuple[str, ...], fmt: str, with_lint: bool = F
             doc["lint"] = [_lint_json(w) for w in findings]
         click.echo(json.dumps(doc, indent=2, default=str))
         return EXIT_OK
+    from .checker.result import show_value
+
     click.echo(f"system {system.name}")
     if param_list:
         click.echo("parameters:")
-        for n, d in param_list:
-            click.echo(f"  {n} = {d!r}")
+        for n, d in param_list:  # a boolean as --param takes it (true/false), a string quoted
+            click.echo(f"  {n} = {show_value(d) if isinstance(d, bool) else repr(d)}")
     click.echo(f"instances ({len(system.instances)}):")
     for inst in system.instances:
         role = "implementation" if inst.machine.implementation else "environment"
         click.echo(f"  {inst.name}  (machine {inst.machine.name}, {role})")
         for v in inst.machine.variables:
-            init = "|".join(str(x) for x in v.initial_values)
+            init = "|".join(show_value(x) for x in v.initial_values)
             hidden = ", hidden" if v.hidden else ""
             click.echo(f"      var {v.name}: {v.domain} = {init}{hidden}")
         for t in inst.machine.transitions:

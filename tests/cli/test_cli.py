@@ -113,7 +113,7 @@ def test_depth_and_timeout_budgets_are_inconclusive(capsys):
 def test_list_shows_instances_transitions_properties_and_parameters(capsys):
     code, out, _ = run(capsys, "list", target("lamps"))
     assert code == 0
-    assert "  n = 2" in out and "  broken = False" in out
+    assert "  n = 2" in out and "  broken = false" in out  # as --param takes it and check prints it
     assert "lamp0  (machine lamp, environment)" in out
     assert "switch_on [state == Off] / state := On (tags on)" in out
     assert "not-all-on  [always]" in out
@@ -318,3 +318,19 @@ def test_the_help_lists_every_exit_code_and_no_issue_numbers(capsys):
     assert code == 0 and "5 vacuous (check --strict)" in " ".join(out.split())
     code, out, _ = run(capsys, "check", "--help")
     assert code == 0 and "issue" not in out
+
+
+def test_list_writes_booleans_as_check_and_param_do(capsys, tmp_path):
+    # list printed a Bool variable's initial value as Python's False; check's traces say false
+    model = tmp_path / "flag.py"
+    model.write_text("""
+from statebound.checker import Bool, Instance, Machine, System, Transition, Var
+
+def flag(on=False):
+    f = Var("f", Bool(), initial=on)
+    return System(name="flag", instances=(Instance("m", Machine(name="m", variables=(f,), transitions=(
+        Transition("set", guard=~f, updates={f: True}),))),), check_deadlock=False)
+""", encoding="utf-8")
+    code, out, _ = run(capsys, "list", f"{model}:flag")
+    assert code == 0
+    assert "      var f: Bool = false" in out and "  on = false" in out
