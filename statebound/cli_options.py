@@ -24,7 +24,7 @@ from click.shell_completion import CompletionItem
 
 if TYPE_CHECKING:  # imported when a check runs (issue 13: start-up)
     from .checker.machine import System
-    from .checker.result import ExitCode, Report
+    from .checker.result import ExitCode, Outcome, Report
 
 __all__ = ["COMPLETE_VAR", "ci_options", "finish_ci", "complete_target", "is_completing"]
 
@@ -106,6 +106,10 @@ def finish_ci(report: Report, system: System | None, target: str, code: ExitCode
             errors.append(f"--strict: {', '.join(names)} {verb} only vacuously (exit code {int(strict)}); "
                           "make the tag, trigger or premise reachable, or give the rule a witness with sometimes(...)")
         code = strict
+        for o in _unjudged(report, system):
+            click.echo(f"statebound: note: --strict: {o.property} was proved by {o.engine}, which does not tell "
+                       "whether it holds only vacuously; check it with --engine explicit or fast (a larger "
+                       "--max-states), or give it a witness with sometimes(...)", err=True)
     if request.junit is not None or request.sarif is not None:
         failed = write_files(report, system=system, target=target, junit=request.junit, sarif=request.sarif,
                              strict=request.strict, exit_code=int(code))
@@ -113,6 +117,24 @@ def finish_ci(report: Report, system: System | None, target: str, code: ExitCode
             errors += failed
             code = ExitCode.BAD_INPUT
     return code, errors
+
+
+#: the engines that see every reachable state and so tell whether a rule holds only vacuously
+_JUDGE_VACUITY = frozenset({"explicit", "fast"})
+
+
+def _unjudged(report: Report, system: System | None) -> list[Outcome]:
+    """The outcomes that hold, of a kind that can hold vacuously (a step rule, an observer, an
+    ``always(implies(a, b))``), decided by an engine that does not judge vacuity (induction)."""
+    from .checker.expr import Op
+    from .checker.property import Always
+    from .checker.result import Kind, Verdict
+
+    implications = {p.name for p in (system.properties if system is not None else ())
+                    if isinstance(p, Always) and isinstance(p.expr, Op) and p.expr.op == "implies"}
+    return [o for o in report.outcomes
+            if o.verdict is Verdict.HOLDS and o.engine not in _JUDGE_VACUITY
+            and (o.kind in (Kind.STEP, Kind.NEVER_AFTER, Kind.LEADS_TO) or o.property in implications)]
 
 
 def _functions(path: Path) -> list[str]:
