@@ -288,6 +288,10 @@ def _breaking_state(o: Outcome, p: Property | None) -> str:
     return ", ".join(f"{i}.{v} = {show_value(final[(i, v)])}" for i, v in seen)
 
 
+#: the engines that decide on z3 without enumerating states
+SYMBOLIC = frozenset({"bmc", "induction"})
+
+
 def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: bool = False,
                    initial: bool = True) -> list[str]:
     """The text block of one outcome: verdict line, the counterexample, what breaks."""
@@ -315,9 +319,18 @@ def format_outcome(o: Outcome, *, system: System | None = None, verbose_holds: b
             lines.append(f"     in {where}: {state}")
     elif o.message and o.verdict is not Verdict.HOLDS:
         lines.append(f"     {o.message}")
+    elif o.message and o.engine in SYMBOLIC:  # a proof on z3: how it was proved (k, lemmas, every N)
+        lines.append(f"     {_clip(o.message)}")
     for w in o.warnings:
         lines.append(f"     warning: {w}")
     return lines
+
+
+def _clip(text: str, width: int = 300) -> str:
+    """*text*, cut to about *width* characters (a PDR invariant can run to pages)."""
+    if len(text) <= width:
+        return text
+    return text[:width].rstrip() + " ... (the whole text: --format json, or report.json)"
 
 
 def format_report(report: Report, *, system: System | None = None, target: str = "") -> list[str]:
@@ -325,11 +338,16 @@ def format_report(report: Report, *, system: System | None = None, target: str =
     cov = report.coverage
     params = ", ".join(f"{k}={show_value(v)}" for k, v in report.params)
     lines = [f"statebound check {target or report.system}" + (f"  [{params}]" if params else "")]
-    status = "complete" if cov.complete else f"INCOMPLETE: {cov.stopped}"
-    lines.append(
-        f"explored {cov.states:,} state{'' if cov.states == 1 else 's'}, {cov.steps:,} step{'' if cov.steps == 1 else 's'}, "
-        f"depth {cov.depth} in {cov.seconds:.2f} s ({status})"
-    )
+    engines = sorted({o.engine for o in report.outcomes})
+    if engines and set(engines) <= SYMBOLIC and not cov.states:  # nothing enumerated: say what was done
+        lines.append(f"symbolic check on z3 ({', '.join(engines)}): no states enumerated, paths unrolled to depth "
+                     f"{cov.depth} in {cov.seconds:.2f} s" + (f" ({cov.stopped})" if cov.stopped else ""))
+    else:
+        status = "complete" if cov.complete else f"INCOMPLETE: {cov.stopped}"
+        lines.append(
+            f"explored {cov.states:,} state{'' if cov.states == 1 else 's'}, {cov.steps:,} step{'' if cov.steps == 1 else 's'}, "
+            f"depth {cov.depth} in {cov.seconds:.2f} s ({status})"
+        )
     if cov.symmetry:  # issue 13: what symmetry reduction did (or why not), with its factor
         factor = cov.reduction
         lines.append(cov.symmetry + (f" (reduction factor {factor:,.1f}: they stand for {cov.represented:,} states)"

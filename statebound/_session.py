@@ -186,11 +186,15 @@ def _load(run: _Run, target: str, params: Sequence[str], deadline: float | None)
 def _run_check(run: _Run, system: System, *, deadline: float | None, max_states: int | None,
                max_depth: int | None, props: Sequence[str] | None, progress: Any = None,
                engine_name: str = DEFAULT_ENGINE, lemmas: Sequence[str] = (),
-               max_memory_mb: int | None = None) -> Report:
+               max_memory_mb: int | None = None, every_n: bool = False) -> Report:
     """The check, with what is left of the time. The engine stops itself at the deadline; the
     alarm, a little later, is a backstop for what does not look at the clock. *lemmas* names
-    ``always`` properties of *system* (``--lemma``), validated here, before anything runs."""
-    chosen = _engine(engine_name, _lemmas(system, lemmas, engine_name))  # imported only when asked for
+    ``always`` properties of *system* (``--lemma``), validated here, before anything runs;
+    *every_n* asks induction for a proof for every size of the symmetric family (``--every-n``)."""
+    if every_n and engine_name != "induction":
+        raise InputError(f"--every-n: a proof for every family size is by induction, not --engine {engine_name}; "
+                         "use --engine induction, or leave --engine out")
+    chosen = _engine(engine_name, _lemmas(system, lemmas, engine_name), every_n)  # imported only when asked for
     run.phase = CHECKING
     left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
     budget = Budget(max_states=max_states, max_depth=max_depth, timeout=left, max_memory_mb=max_memory_mb)
@@ -212,16 +216,17 @@ def _run_check(run: _Run, system: System, *, deadline: float | None, max_states:
 WATCH_THEIR_MEMORY = ("auto", "fast")
 
 
-def _engine(name: str, lemmas: Sequence[Always]) -> Engine:
-    """The engine called *name*, given the lemmas when it takes them."""
+def _engine(name: str, lemmas: Sequence[Always], every_n: bool = False) -> Engine:
+    """The engine called *name*, given the lemmas when it takes them (and, for induction, whether
+    to prove the rules for every size of the symmetric family)."""
     if name == "auto":
         from .checker.engines.auto import AutoEngine
 
         return AutoEngine(lemmas=lemmas)
-    if name == "induction" and lemmas:
+    if name == "induction" and (lemmas or every_n):
         from .checker.engines.symbolic import InductionEngine
 
-        return InductionEngine(lemmas=lemmas)
+        return InductionEngine(lemmas=lemmas, parametric=every_n)
     return engine(name)
 
 
