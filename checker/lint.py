@@ -20,10 +20,22 @@ from __future__ import annotations
 from .machine import System
 from .result import Lint, LintWarning
 
-__all__ = ["Lint", "LintWarning", "lint"]
+__all__ = ["Lint", "LintWarning", "LintCutShort", "lint"]
 
 
-def lint(system: System, *, timeout: float | None = 10.0) -> tuple[LintWarning, ...]:
+class LintCutShort(Exception):
+    """The lint ran out of its total time (``lint(..., total=...)``): :attr:`warnings` are those
+    found before, :attr:`skipped` the questions left unasked (each could have given a warning)."""
+
+    def __init__(self, warnings: tuple[LintWarning, ...], skipped: int, total: float) -> None:
+        super().__init__(f"the lint stopped after {total:g} s with {skipped} question{'' if skipped == 1 else 's'} "
+                         "unasked")
+        self.warnings = warnings
+        self.skipped = skipped
+        self.total = total
+
+
+def lint(system: System, *, timeout: float | None = 10.0, total: float | None = None) -> tuple[LintWarning, ...]:
     """Static warnings about *system*, in instance order (see the module docstring).
 
     Parameters
@@ -32,6 +44,9 @@ def lint(system: System, *, timeout: float | None = 10.0) -> tuple[LintWarning, 
         A well-formed system.
     timeout : float, optional
         Seconds for each z3 query; a query z3 cannot decide in time gives no warning.
+    total : float, optional
+        Seconds for the whole lint; when they run out, :class:`LintCutShort` is raised with the
+        warnings found so far.
 
     Returns
     -------
@@ -50,6 +65,12 @@ def lint(system: System, *, timeout: float | None = 10.0) -> tuple[LintWarning, 
     ...     print(w)
     m/transition 'never': its guard is never true, so it can never fire; fix the guard or drop the transition [guard-never-true]
     """
+    import time
+
     from .engines.symbolic._lint import run
 
-    return run(system, timeout=timeout)
+    warnings, skipped = run(system, timeout=timeout, deadline=None if total is None else time.monotonic() + total)
+    if skipped:
+        assert total is not None
+        raise LintCutShort(warnings, skipped, total)
+    return warnings

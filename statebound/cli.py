@@ -191,22 +191,30 @@ def _deciders(report: Report) -> str | None:
 
 #: seconds each lint query of ``check`` may take (a query z3 cannot decide in time gives no warning)
 CHECK_LINT_SECONDS = 1.0
+#: seconds the whole lint of ``check`` may take (it comes after the verdicts; ``list --lint`` has no limit)
+CHECK_LINT_TOTAL = 10.0
 
 
 def _check_lint(system: System, deadline: float | None) -> tuple[LintWarning, ...] | None:
     """The lint warnings ``check`` shows after its verdicts (issue 14), or None when no lint was
     done: z3 is not installed (the check needs no z3), the check's --timeout is spent, or the lint
     failed (a note says so; the verdicts and the exit code stand). Each z3 query gets at most
-    :data:`CHECK_LINT_SECONDS` (and no more than the time left)."""
-    seconds = CHECK_LINT_SECONDS
+    :data:`CHECK_LINT_SECONDS`, the whole lint :data:`CHECK_LINT_TOTAL` (and no more than the time
+    left); a lint cut short gives what it found, and a note says so."""
+    seconds, total = CHECK_LINT_SECONDS, CHECK_LINT_TOTAL
     if deadline is not None:
-        seconds = min(seconds, deadline - time.monotonic())
+        total = min(total, deadline - time.monotonic())
+        seconds = min(seconds, total)
         if seconds <= 0:
             return None
-    from .checker.lint import lint
+    from .checker.lint import LintCutShort, lint
 
     try:
-        return lint(system, timeout=seconds)
+        return lint(system, timeout=seconds, total=total)
+    except LintCutShort as cut:
+        click.echo(f"statebound: note: {cut} (it comes after the verdicts, which stand; "
+                   "statebound list --lint lints without a limit)", err=True)
+        return cut.warnings
     except ModuleNotFoundError as err:
         if err.name != "z3":
             raise

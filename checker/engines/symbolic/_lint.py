@@ -3,6 +3,7 @@ unconstrained (in-domain) state variables, through the same translation the engi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import z3
@@ -20,15 +21,27 @@ class _Ask:
     """Queries over one frame (in its domains), with a timeout per query. One incremental solver:
     lint asks many small questions of one state, not deep ones of an unrolling."""
 
-    def __init__(self, enc: Encoding, f: Frame, timeout: float | None) -> None:
+    def __init__(self, enc: Encoding, f: Frame, timeout: float | None, deadline: float | None = None) -> None:
         self.solver = z3.Solver(ctx=enc.ctx)
+        self.timeout = timeout
+        self.deadline = deadline
         if timeout is not None:
             self.solver.set("timeout", max(1, int(timeout * 1000)))
         self.solver.add(*enc.domain(f))
         self.model: Any = None
+        #: questions not asked because the deadline had passed
+        self.skipped = 0
 
     def sat(self, *terms: Term) -> bool | None:
-        """Satisfiable (its model kept), unsatisfiable, or None when z3 cannot tell."""
+        """Satisfiable (its model kept), unsatisfiable, or None when z3 cannot tell (or the
+        deadline has passed: the question is not asked, and counted in :attr:`skipped`)."""
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.skipped += 1
+                return None
+            per_query = left if self.timeout is None else min(left, self.timeout)
+            self.solver.set("timeout", max(1, int(per_query * 1000)))
         got = self.solver.check(*terms)
         if got == z3.sat:
             self.model = self.solver.model()
@@ -36,10 +49,12 @@ class _Ask:
         return False if got == z3.unsat else None
 
 
-def run(system: System, *, timeout: float | None) -> tuple[LintWarning, ...]:
+def run(system: System, *, timeout: float | None, deadline: float | None = None) -> tuple[tuple[LintWarning, ...], int]:
+    """The warnings, and how many questions the *deadline* (``time.monotonic()``) left unasked
+    (an unasked question gives no warning)."""
     enc = Encoding(system)
     f = enc.frame("lint")
-    ask = _Ask(enc, f, timeout)
+    ask = _Ask(enc, f, timeout, deadline)
     by_instance: dict[int, list[Action]] = {}
     for a in enc.actions:
         by_instance.setdefault(a.instance, []).append(a)
@@ -84,7 +99,7 @@ def run(system: System, *, timeout: float | None) -> tuple[LintWarning, ...]:
                 fix="make it a parameter of the model function or a constant, or add the transition that changes it",
             ))
         k += 1
-    return tuple(_ordered(system, out))
+    return tuple(_ordered(system, out)), ask.skipped
 
 
 def _enabled(enc: Encoding, f: Frame, i: int, t: Transition) -> Term:
