@@ -206,9 +206,14 @@ def _run_check(run: _Run, system: System, *, deadline: float | None, max_states:
             return chosen.check(system, budget=budget, properties=list(props) if props else None, progress=progress)
         except MemoryLimitReached as over:
             stopped = f"memory limit ({max_memory_mb} MB) reached"
-            raise _Undecided(f"--max-memory-mb {max_memory_mb}: {stopped} while checking with --engine {engine_name}, "
-                             f"at {over.used_mb} MB; allow more memory, bound the search with --max-states, or use "
-                             "--engine fast or auto (which stop with a partial report)", stopped) from None
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and ctx.info_name == "check":  # only check chooses its engine
+                how = (f" while checking with --engine {engine_name}", ", or use --engine fast or auto (which stop "
+                       "with a partial report)")
+            else:
+                how = (" while checking", "")
+            raise _Undecided(f"--max-memory-mb {max_memory_mb}: {stopped}{how[0]}, at {over.used_mb} MB; allow more "
+                             f"memory or bound the search with --max-states{how[1]}", stopped) from None
 
 
 #: the engines that keep to ``Budget.max_memory_mb`` themselves, with a partial report; the others

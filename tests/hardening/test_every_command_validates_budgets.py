@@ -53,3 +53,13 @@ def test_a_memory_limit_below_what_the_process_uses_is_inconclusive(engine: str,
     out, err = capsys.readouterr()
     assert code == 3
     assert "memory limit (1 MB) reached" in out + err and "Traceback" not in err
+
+
+def test_diagram_out_of_memory_suggests_only_what_diagram_takes(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    # diagram has no --engine: the message told it to "use --engine fast or auto"
+    code = main(["diagram", f"{COUNTER}:counter", "-p", "limit=20000", "--property", "bounded", "--max-memory-mb", "1",
+                 "--out", str(tmp_path)])
+    _, err = capsys.readouterr()
+    assert code == 3
+    assert "memory limit (1 MB) reached" in err and "--engine" not in err, err
