@@ -50,3 +50,21 @@ def test_without_every_n_induction_proves_the_declared_size_only(capsys: pytest.
     assert code == 0
     assert "for every N" not in out
     assert "proved by" in out  # how each rule was proved (k, PDR, lemmas) is shown with the verdict
+
+
+def test_a_symbolic_check_does_not_call_liveness_decided() -> None:
+    from statebound.checker import Enum, Instance, Machine, System, Transition, Var, always, leads_to, ref
+    from statebound.checker.engines.symbolic import InductionEngine
+
+    s = Var("state", Enum("Off", "On"))
+    m = Machine(name="lamp", variables=(s,), transitions=(
+        Transition("on", guard=s == "Off", updates={s: "On"}, fair="weak"),
+        Transition("off", guard=s == "On", updates={s: "Off"}),
+    ))
+    lamp = ref("lamp", "state")
+    system = System(name="lamp", instances=(Instance("lamp", m),), properties=(
+        always("known", (lamp == "On") | (lamp == "Off")), leads_to("lights", lamp == "Off", lamp == "On")))
+    report = InductionEngine().check(system)
+    assert report.outcome("lights").verdict.value == "inconclusive"
+    assert report.coverage.stopped == ("every property decided but the liveness ones, which this engine leaves "
+                                       "inconclusive")

@@ -166,3 +166,10 @@ def is_liveness(p: Property) -> bool:
     """True for what these engines leave inconclusive: ``leads_to``, and every kind they do not
     translate (issue 9's temporal properties among them), rather than misjudge it."""
     return not isinstance(p, (Always, Sometimes, OnStep, NeverAfter))
+
+
+def all_decided(props: Sequence[Property]) -> str:
+    """Why a symbolic search ended when nothing it decides is left (it leaves liveness inconclusive)."""
+    if any(is_liveness(p) for p in props):
+        return "every property decided but the liveness ones, which this engine leaves inconclusive"
+    return "every property decided"

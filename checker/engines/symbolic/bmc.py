@@ -27,7 +27,7 @@ from ...machine import System
 from ...result import DEADLOCK, Coverage, Kind, Outcome, Report, Verdict
 from ..base import Budget, Progress
 from ._encode import Encoding, Frame, Term
-from ._goals import Goal, bad, goals_of, is_liveness, liveness_note, observers_of, outcome, select, violation
+from ._goals import Goal, all_decided, bad, goals_of, is_liveness, liveness_note, observers_of, outcome, select, violation
 from ._unroll import Clock, Forward, Unknown, sweep
 
 __all__ = ["BmcEngine", "DEFAULT_DEPTH"]
@@ -116,7 +116,7 @@ class BmcEngine:
             stopped = why.reason
             note = f" ({why.reason})"
         if not open_goals:
-            stopped = "every property decided"
+            stopped = all_decided(props)
         cov = Coverage(depth=reached, seconds=clock.elapsed(), complete=False, stopped=stopped)
         outcomes: list[Outcome] = []
         by_name = {g.name: g for g in goals}

@@ -53,7 +53,20 @@ from ...property import Always, Property
 from ...result import DEADLOCK, Breach, Coverage, Kind, Outcome, Report, Trace, Verdict
 from ..base import Budget, Progress
 from ._encode import Encoding, Frame, Term
-from ._goals import DOMAIN, Goal, Role, bad, goals_of, is_liveness, liveness_note, observers_of, outcome, select, violation
+from ._goals import (
+    DOMAIN,
+    Goal,
+    Role,
+    all_decided,
+    bad,
+    goals_of,
+    is_liveness,
+    liveness_note,
+    observers_of,
+    outcome,
+    select,
+    violation,
+)
 from ._pdr import pdr
 from ._unroll import Backward, Clock, Forward, Unknown, sweep
 
@@ -207,7 +220,7 @@ class InductionEngine:
         except Unknown as why:
             stopped = why.reason
         if not run.pending:
-            stopped = "every property decided"
+            stopped = all_decided(props)
         cov = Coverage(depth=reached, seconds=clock.elapsed(), complete=False, stopped=stopped)
         return self._report(system, props, goals, run, cov, want_deadlock)
 
