@@ -29,7 +29,7 @@ except ImportError:  # not on POSIX: checks run unlocked
 from .checker.errors import InputError
 from .checker.files import temp_name, write_atomically
 
-__all__ = ["MANIFEST", "LOCK", "LOCK_WAIT", "OutputDir", "temp_name"]
+__all__ = ["MANIFEST", "LOCK", "LOCK_WAIT", "OutputDir", "temp_name", "why_unwritable"]
 
 MANIFEST = ".statebound-files"
 LOCK = ".statebound-lock"
@@ -157,3 +157,12 @@ class OutputDir:
         if path.parent.resolve() != self.path.resolve():
             raise ValueError(f"{path} is not in {self.path}")
         self.write(path.name, data)
+
+
+def why_unwritable(path: Path, err: OSError) -> str:
+    """Why *path* could not be written, for a message: a file where a folder of its path should be
+    is named (``mkdir`` says only "File exists"), else the system's reason."""
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return f"{str(blocker)!r} is a file, not a folder"
+    return err.strerror or str(err)

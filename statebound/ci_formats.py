@@ -595,6 +595,8 @@ def write_files(report: Report, *, system: System | None, target: str, junit: Pa
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, data)
         except OSError as err:
-            errors.append(f"{option} {str(path)!r}: cannot write it: {err.strerror or err}; "
+            from ._outputs import why_unwritable
+
+            errors.append(f"{option} {str(path)!r}: cannot write it: {why_unwritable(path, err)}; "
                           "choose another path (the verdicts are complete)")
     return errors

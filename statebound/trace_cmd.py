@@ -80,7 +80,10 @@ def write_html(path: Path, system: System, report: Report, *, target: str, resul
             path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data)
     except OSError as err:
-        raise InputError(f"--html {str(path)!r}: cannot write it: {err.strerror}; choose a writable file") from None
+        from ._outputs import why_unwritable
+
+        raise InputError(f"--html {str(path)!r}: cannot write it: {why_unwritable(path, err)}; "
+                         "choose a writable file") from None
     return path
 
 

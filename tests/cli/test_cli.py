@@ -334,3 +334,15 @@ def flag(on=False):
     code, out, _ = run(capsys, "list", f"{model}:flag")
     assert code == 0
     assert "      var f: Bool = false" in out and "  on = false" in out
+
+
+def test_an_html_path_below_a_file_names_the_file(capsys, tmp_path):
+    # mkdir's "File exists" did not say which file stood in the way
+    blocker = tmp_path / "notes"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "check", target("lamps"), "--no-out", "--no-lint", "--html", str(blocker / "r.html"))
+    assert code == 2
+    assert f"--html '{blocker / 'r.html'}': cannot write it: {str(blocker)!r} is a file, not a folder" in err, err
+    code, _, err = run(capsys, "check", target("lamps"), "--no-out", "--no-lint", "--junit", str(blocker / "j.xml"))
+    assert code == 2
+    assert f"--junit '{blocker / 'j.xml'}': cannot write it: {str(blocker)!r} is a file, not a folder" in err, err
