@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..._compile import Compiled, Label, OutOfDomain, State
 from ...expr import Expr
 from ...machine import System
@@ -86,6 +89,7 @@ class FastExploration:
         self.symmetry = symmetry
         #: what the coverage says about symmetry (reduced or why not); None without a symmetric family
         self.symmetry_note = symmetry_note
+        self._carried: npt.NDArray[np.bool_] | None = None
 
     @property
     def complete(self) -> bool:
@@ -128,6 +132,14 @@ class FastExploration:
         refs = self.packed.stepper.labels.refs
         return [(self.compiled.step(refs[int(labels[e])], s, self.state(int(targets[e]))), int(targets[e]))
                 for e in range(int(indptr[sid]), int(indptr[sid + 1]))]
+
+    def carried(self) -> npt.NDArray[np.bool_]:
+        """Which label numbers some kept step carries (counted once: a pass over every step took
+        0.03-0.2 s per ``never_after`` at a million states, issue 13)."""
+        if self._carried is None:
+            labels = self.search.labels.view()
+            self._carried = np.bincount(labels, minlength=len(self.packed.stepper.labels.refs)) > 0
+        return self._carried
 
     def path(self, sid: int) -> tuple[list[State], list[Label]]:
         """States and labels of the shortest path to *sid*, exactly as the reference engine gives it:

@@ -17,6 +17,7 @@ without computing a single strongly connected component.
 """
 from __future__ import annotations
 
+import sys
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -42,6 +43,10 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _BATCH = 1 << 20
+#: states per call when a condition is evaluated on every state (a deadline check between calls)
+_EVAL_BATCH = 1 << 18
+#: what importing scipy's graph routines may cost (0.10-0.23 s measured, issue 13)
+_SCIPY_IMPORT = 0.3
 
 
 def check_leads_to(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
@@ -50,19 +55,20 @@ def check_leads_to(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: flo
                           decide=lambda started: _decide(ex, p, cov, deadline, started))
 
 
-def _evaluate(ex: FastExploration, expr: Any) -> Bools:
+def _evaluate(ex: FastExploration, expr: Any, deadline: float | None) -> Bools:
     fn = ex.packed.compiler.condition(expr, None)
     words = ex.words()
     out = np.empty(len(words), dtype=bool)
-    for lo in range(0, len(words), _BATCH):
-        out[lo:lo + _BATCH] = fn(ex.packed.frame(words[lo:lo + _BATCH]))
+    for lo in range(0, len(words), _EVAL_BATCH):
+        _tick(deadline)
+        out[lo:lo + _EVAL_BATCH] = fn(ex.packed.frame(words[lo:lo + _EVAL_BATCH]))
     return out
 
 
 def _decide(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None, started: float) -> Outcome:
     steps = _steps_of(ex, deadline)
-    q = _evaluate(ex, p.q)
-    pv = _evaluate(ex, p.p)
+    q = _evaluate(ex, p.q, deadline)
+    pv = _evaluate(ex, p.p, deadline)
     # Only the not-q states some p-state reaches inside not-q can be on a counterexample: the
     # analysis keeps to them (the whole not-q graph for each property cost ~4.7x the safety check
     # with six leads_to at MODEL.md N=6, issue 13). Every fair end such a p-state reaches, every
@@ -92,6 +98,17 @@ def _decide(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | No
 def _tick(deadline: float | None) -> None:
     if deadline is not None and time.perf_counter() > deadline:
         raise _reference.OutOfTime
+
+
+def _csgraph(deadline: float | None) -> Any:
+    """scipy's graph routines, imported on first use (most checks never compute a component);
+    not when the import would run past the deadline, which nothing can interrupt (issue 13)."""
+    if "scipy.sparse.csgraph" not in sys.modules and deadline is not None \
+            and time.perf_counter() + _SCIPY_IMPORT > deadline:
+        raise _reference.OutOfTime
+    import scipy.sparse.csgraph  # type: ignore[import-untyped]
+
+    return scipy.sparse.csgraph
 
 
 def _spans(indptr: Ints, nodes: Ints) -> tuple[Ints, Ints]:
@@ -173,9 +190,11 @@ class _Steps:
             words = ex.words()
             for j, a in enumerate(self.fair_actions):
                 guard = acts[a].guard
-                for lo in range(0, n, _BATCH):
-                    self.en[lo:lo + _BATCH, j] = guard(ex.packed.frame(words[lo:lo + _BATCH]))
+                for lo in range(0, n, _EVAL_BATCH):
+                    _tick(deadline)
+                    self.en[lo:lo + _EVAL_BATCH, j] = guard(ex.packed.frame(words[lo:lo + _EVAL_BATCH]))
         self.en_any = self.en.any(axis=1)
+        _tick(deadline)
 
     def closure(self, sources: Bools, within: Bools, tick: Callable[[], None]) -> Bools:
         """The states of *within* reachable from *sources* (in it) by steps inside it."""
@@ -332,6 +351,7 @@ class ArrayFairGraph(_FairGraph):
         """The region's steps as a CSR matrix over every state, without duplicate steps (scipy's
         strongly connected components never return on a graph with duplicate edges)."""
         if self._graph is None:
+            _csgraph(self.deadline)
             counts = np.zeros(self.n, dtype=np.int64)
             parts: list[npt.NDArray[np.int32]] = []
             r0 = 0
@@ -349,12 +369,13 @@ class ArrayFairGraph(_FairGraph):
     def _components(self, size: int, g: Any) -> tuple[int, Ints]:
         """Strongly connected components of the CSR matrix *g*: (count, label of each node), labels
         numbered by their smallest node (the reference engine's order)."""
-        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-        from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+        from scipy.sparse import csr_matrix
 
+        connected_components = _csgraph(self.deadline).connected_components
         ones = np.broadcast_to(np.float64(1.0), (len(g.indices),))
         count, labels = connected_components(csr_matrix((ones, g.indices, g.indptr), shape=(size, size)),
                                              directed=True, connection="strong")
+        self.tick()
         labels = labels.astype(np.int64, copy=False)
         # renumber by first occurrence, without sorting: the smallest node of each component
         first = np.empty(count, dtype=np.int64)

@@ -116,7 +116,7 @@ def check_never_after(ex: FastExploration, p: NeverAfter, budget: Budget, deadli
         return fast_outcome(p, Verdict.INCONCLUSIVE, cov, None,
                             f"not decided: {search.stopped} after {len(search)} states of the system composed with the "
                             "rule's observer (which remembers triggers, so it needs more states than the system)")
-    triggered = bool(len(labels)) and bool((trig[labels] != 0).any())
+    triggered = bool((trig[ex.carried()] != 0).any())
     warnings = [] if triggered else [f"holds vacuously: no step tagged {', '.join(sorted(p.trigger))} is ever taken"]
     return fast_outcome(p, Verdict.HOLDS, cov, None, "", warnings)
 

@@ -34,6 +34,8 @@ Ints = npt.NDArray[np.int64]
 
 #: successors computed per batch (bounds the temporaries of one batch to some tens of MB)
 BATCH_STEPS = 1 << 20
+#: the fewest states a batch expands (below this, numpy's per-call cost dominates)
+MIN_BATCH = 256
 
 
 class DomainErrorAt(Exception):
@@ -215,6 +217,7 @@ class Search:
         d = 0
         per_state = 16.0  # successors per expanded state, learnt as the search goes
         expanded = 0
+        cost: float | None = None  # seconds per expanded state, learnt (with a deadline only)
         while self.complete:
             lo, hi = self.levels[d], self.states.n
             if lo >= hi:
@@ -223,10 +226,18 @@ class Search:
             beyond = max_depth is not None and d >= max_depth
             p = lo
             while p < hi:
-                q = min(hi, p + max(256, int(BATCH_STEPS / max(per_state, 1.0))))
-                if self.deadline is not None and time.perf_counter() > self.deadline:
-                    self._stop(f"timeout ({self.budget.timeout:g} s) reached")
-                    return
+                size = max(MIN_BATCH, int(BATCH_STEPS / max(per_state, 1.0)))
+                if self.deadline is not None:
+                    now = time.perf_counter()
+                    if now > self.deadline:
+                        self._stop(f"timeout ({self.budget.timeout:g} s) reached")
+                        return
+                    if cost is not None:
+                        # A whole batch takes 0.1-0.3 s at a million states, and one begun just
+                        # before the deadline overran it by that much (issue 13): near the deadline
+                        # a batch gets half the time left, so the batches shrink as it approaches.
+                        size = min(size, max(MIN_BATCH, int((self.deadline - now) / 2 / cost)))
+                q = min(hi, p + size)
                 if self.memory_limit is not None and self._over_memory(int((q - p) * per_state)):
                     self._stop(f"memory limit ({self.memory_label}) reached")
                     return
@@ -239,6 +250,10 @@ class Search:
                         return
                     expanded += q - p
                     per_state = max(1.0, self.steps / max(expanded, 1))
+                if self.deadline is not None:
+                    took = (time.perf_counter() - now) / (q - p)
+                    # up at once when batches get slower (load, a larger visited set), down gently
+                    cost = took if cost is None or took > cost else (cost + took) / 2
                 if progress is not None:
                     progress(self.states.n, self.steps, d, self.states.n - q)
                 p = q
