@@ -21,7 +21,7 @@ import click
 from ._guard import Interrupted
 from .checker.result import ExitCode
 
-__all__ = ["watched_files", "snapshot", "watch", "child_args", "MAX_FILES"]
+__all__ = ["watched_files", "watched_files_of", "snapshot", "watch", "child_args", "MAX_FILES"]
 
 #: at most this many files are watched (a model in a huge folder still starts at once)
 MAX_FILES = 2000
@@ -120,19 +120,21 @@ def watch(command: Sequence[str], files: Callable[[], list[Path]], *, interval: 
             proc = None
 
     try:
+        before = snapshot(files())  # before the check: a change saved while it runs is a change
         code = check()
         done = 1
         while runs is None or done < runs:
-            watched = files()
-            before = snapshot(watched)
+            watched = files()  # a file that appeared during the check did not exist before it
+            before = {f: before.get(f) for f in watched}
             say(f"watching {len(watched)} file{'' if len(watched) == 1 else 's'} for changes; Ctrl-C stops")
             while True:
-                time.sleep(interval)
                 now = snapshot(watched)
                 changed = [f for f in watched if now[f] != before[f]]
                 if changed:
                     break
+                time.sleep(interval)
             say(f"{_show(changed[0])} changed; checking again")
+            before = snapshot(files())
             code = check()
             done += 1
         return code
@@ -153,7 +155,17 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def watched_files_of(ctx: click.Context, target: str) -> list[Path]:
+    """:func:`watched_files` of *target* but those the check of *ctx* writes itself (the Python
+    files of ``--emit-pytest DIR``), which would otherwise start the next check every time."""
+    written = ctx.params.get("emit_pytest")
+    if not isinstance(written, Path):
+        return watched_files(target)
+    folder = written.resolve()
+    return [f for f in watched_files(target) if not f.resolve().is_relative_to(folder)]
+
+
 def watch_check(ctx: click.Context, *, target: str, runs: int | None, interval: float) -> int:
     """``check --watch``: the command of *ctx* in a loop (see :func:`watch`)."""
     command = [sys.executable, "-m", "statebound", *child_args(ctx)]
-    return watch(command, lambda: watched_files(target), interval=interval, runs=runs)
+    return watch(command, lambda: watched_files_of(ctx, target), interval=interval, runs=runs)
