@@ -217,8 +217,10 @@ def _unsupported_parts(system: System) -> str:
     for attr, what in (("fairness", "fairness groups (System(fairness=...))"), ("shared", "shared variables"),
                        ("initial", "an initial predicate (System(initial=...))"),
                        ("constraint", "a state constraint (System(constraint=...))")):
-        if getattr(system, attr, None):
-            return f"{what} are not supported"
+        value = getattr(system, attr, None)  # an expression has no truth value: test what it is
+        if value is None or (isinstance(value, tuple) and not value):
+            continue
+        return f"{what}: not supported"
     if system.slots != tuple((i.name, v.name) for i in system.instances for v in i.machine.variables):
         return "its state has variables outside its instances"
     for inst in system.instances:
