@@ -94,7 +94,9 @@ class AutoEngine:
             return self._escalate(system, report, budget, started)
         cap = self.small_states if budget.max_states is None else min(self.small_states, budget.max_states)
         small = replace(budget, max_states=cap)
-        report = ReferenceEngine().check(system, properties=properties, budget=small, progress=progress)
+        # the reference engine does not watch its memory: its progress reports do (no report: stopped)
+        report = ReferenceEngine().check(system, properties=properties, budget=small,
+                                         progress=watch_memory(progress, budget))
         try:
             if _capped(report, cap, budget):
                 left = _left(budget, started)
@@ -107,7 +109,10 @@ class AutoEngine:
         return self._escalate(system, report, budget, started)
 
     def _escalate(self, system: System, report: Report, budget: Budget, started: float) -> Report:
-        """Steps 3 and 4: induction, then bmc, on what exploration left open."""
+        """Steps 3 and 4: induction, then bmc, on what exploration left open (nothing open:
+        nothing to do, and no memory limit to look at)."""
+        if not _open(report, _PROVABLE | {Kind.SOMETIMES}):
+            return report
         try:
             _check_memory(budget)
             report = self._prove(system, report, budget, started)
@@ -142,12 +147,15 @@ def _check_memory(budget: Budget) -> None:
 
 
 def _out_of_memory(report: Report, over: MemoryLimitReached) -> Report:
-    """*report*, the last one complete, saying that the memory limit stopped the policy there."""
+    """*report*, the last one complete, saying that the memory limit stopped the policy there: each
+    undecided outcome says so; the coverage (of the exploration) says so only when the limit cut
+    the exploration itself short (a complete exploration stays complete)."""
     why = f"memory limit ({over.limit_mb} MB) reached"
     note = f"not decided further: {over}"
     outcomes = tuple(replace(o, warnings=(*o.warnings, note)) if o.verdict is Verdict.INCONCLUSIVE else o
                      for o in report.outcomes)
-    return replace(report, outcomes=outcomes, coverage=replace(report.coverage, complete=False, stopped=why))
+    coverage = report.coverage if report.coverage.complete else replace(report.coverage, stopped=why)
+    return replace(report, outcomes=outcomes, coverage=coverage)
 
 
 def _left(budget: Budget, started: float) -> float | None:
