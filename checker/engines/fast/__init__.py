@@ -7,7 +7,9 @@ very same traces), the coverage and the messages are the reference engine's; onl
 differs (issue 13). When a budget stops the search, what it has not decided is ``inconclusive``
 with the coverage reached; the budget includes a memory limit (``Budget.max_memory_mb``; by
 default 90% of the memory available when the check starts), so the engine stops with
-``inconclusive`` instead of being killed.
+``inconclusive`` instead of being killed. The timeout is checked before every batch of the search
+(batches shrink as the deadline approaches) and throughout the analyses after it, so the engine
+stops within a small batch of its deadline rather than a whole one (issue 13).
 
 How: every variable is a bit field of a 64-bit word (:mod:`._layout`); guards, updates and
 properties are compiled from the same expression trees to numpy over a whole batch of states
