@@ -48,12 +48,22 @@ from ...machine import System, Transition
 from ...property import NeverAfter
 from ...result import Trace
 
-__all__ = ["Term", "Frame", "Encoding", "Observer"]
+__all__ = ["Term", "Frame", "Encoding", "Observer", "solve"]
 
 #: a z3 expression (z3 ships no type stubs); the value of an Array variable is a tuple of them
 Term = Any
 #: the values bound to quantifier indices while translating a quantifier's body
 Bound = tuple[tuple[str, Any], ...]
+
+
+def solve(solver: Any, *terms: Term) -> Any:
+    """``solver.check(*terms)``. z3 answers a Ctrl-C during a query with ``unknown`` ("interrupted
+    from keyboard") and swallows the signal, so that answer becomes the KeyboardInterrupt the user
+    asked for (the CLI exits 130) instead of a check that carries on."""
+    got = solver.check(*terms)
+    if got == z3.unknown and solver.reason_unknown() == "interrupted from keyboard":
+        raise KeyboardInterrupt
+    return got
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -918,7 +928,7 @@ def _supported_evaluation(enc: Encoding, extra: Sequence[object]) -> None:
     for where, e, readers in exprs:
         for me in readers:
             failing = enc.fails(e, f, me, before=f)
-            if failing is not None and solver.check(failing) != z3.unsat:
+            if failing is not None and solve(solver, failing) != z3.unsat:
                 problems.append(Problem(
                     where=where,
                     what=f"evaluating {to_text(e)} can fail (an index out of range or a division by zero)",

@@ -12,7 +12,7 @@ from ..._compile import Action
 from ...expr import SHARED, Array, Domain, domain_of
 from ...machine import System, Transition
 from ...result import Lint, LintWarning, show_value
-from ._encode import Encoding, Frame, Term
+from ._encode import Encoding, Frame, Term, solve
 
 __all__ = ["run"]
 
@@ -42,7 +42,7 @@ class _Ask:
                 return None
             per_query = left if self.timeout is None else min(left, self.timeout)
             self.solver.set("timeout", max(1, int(per_query * 1000)))
-        got = self.solver.check(*terms)
+        got = solve(self.solver, *terms)
         if got == z3.sat:
             self.model = self.solver.model()
             return True

@@ -40,7 +40,7 @@ from ...expr import SHARED, Array, Bool, Const, Expr, Op, Ref, domain_of
 from ...machine import Family, Instance, System
 from ...property import Always, OnStep, Property
 from ...result import Trace
-from ._encode import Bound, Encoding, Frame, Term
+from ._encode import Bound, Encoding, Frame, Term, solve
 from ._unroll import Clock
 
 __all__ = ["NotApplicable", "Quantified", "prove_every_n", "resized", "symmetric_family"]
@@ -180,7 +180,7 @@ class Quantified(Encoding):
         solver = z3.Solver(ctx=self.ctx)
         solver.set("timeout", 5000)
         solver.add(*self.pdomain(f), failing)
-        return bool(solver.check() != z3.unsat)
+        return bool(solve(solver) != z3.unsat)
 
     def _counts_members(self, e: Expr) -> bool:
         return (isinstance(e, Op) and e.op == "count_of" and isinstance(e.args[1], Op) and e.args[1].op == "family"
@@ -494,7 +494,7 @@ def _solve(q: Quantified, clock: Clock, seconds: float, *terms: Term) -> tuple[s
     limit = int(seconds * 1000)
     solver.set("timeout", max(1, min(ms, limit) if ms is not None else limit))
     solver.add(*terms)
-    got = solver.check()
+    got = solve(solver)
     if got == z3.sat:
         return "sat", solver.model()
     if got == z3.unsat:

@@ -18,7 +18,7 @@ from typing import Any
 import z3
 
 from ...expr import Bool, Domain, Int
-from ._encode import Encoding, Frame, Term
+from ._encode import Encoding, Frame, Term, solve
 from ._goals import Goal, bad
 from ._unroll import Clock, Unknown
 
@@ -43,7 +43,7 @@ def _check(ctx: Any, clock: Clock, *constraints: Term) -> bool:
     if ms is not None:
         solver.set("timeout", ms)
     solver.add(*constraints)
-    got = solver.check()
+    got = solve(solver)
     if got == z3.unknown:
         raise Unknown(f"z3 answered unknown ({solver.reason_unknown()})")
     return bool(got == z3.sat)
@@ -78,7 +78,7 @@ def pdr(enc: Encoding, goals: Sequence[Goal], facts: Sequence[Fact], clock: Cloc
     # receivers), so the labels are quantified there too
     horn.add(z3.ForAll(xs + labels, z3.Implies(z3.And(inv(*xs), *here, bad_states), False)))
     horn.add(z3.ForAll(xs + ys + labels, z3.Implies(z3.And(inv(*xs), *step, bad_steps), False)))
-    got = horn.check()
+    got = solve(horn)
     if got == z3.unsat:
         return Found("violated")
     if got != z3.sat:

@@ -11,7 +11,7 @@ import z3
 
 from ..._compile import OutOfDomain
 from ...errors import InternalError, ModelError
-from ._encode import Encoding, Frame, Term
+from ._encode import Encoding, Frame, Term, solve
 
 T = TypeVar("T")
 
@@ -72,7 +72,7 @@ class _Constraints:
             solver.set("timeout", ms)
         solver.add(*self.constraints)
         solver.add(*extra)
-        got = solver.check()
+        got = solve(solver)
         self._last = solver
         if got == z3.sat:
             return True
