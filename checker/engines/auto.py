@@ -10,7 +10,9 @@ The policy, in order, each step on what the steps before it left ``inconclusive`
    reference engine again) under the user's budget, on the properties still open.
 3. **induction**: invariants, step rules, ``never_after`` observers and deadlock freedom that
    exploration could not decide (a space too large for the budget) go to k-induction and PDR on
-   z3, with the user's lemmas (``--lemma``).
+   z3, with the user's lemmas (``--lemma``): within the timeout when there is one, else for at
+   most as long as exploration took and :data:`PROVE_MIN_SECONDS` at least (a proof that needs
+   longer is asked for with ``--engine induction`` or a ``--timeout``).
 4. **bmc**: what is still open is searched for a violation deeper than exploration reached, by
    bounded model checking up to :data:`BMC_EXTRA_DEPTH` steps beyond that depth, with at most as
    much time as the steps before took (:data:`BMC_MIN_SECONDS` at least), within the budget.
@@ -50,7 +52,7 @@ from .base import Budget, MemoryLimitReached, Progress, resident_mb, watch_memor
 if TYPE_CHECKING:
     from ..property import Always
 
-__all__ = ["AutoEngine", "SMALL_STATES", "BMC_EXTRA_DEPTH", "BMC_MIN_SECONDS"]
+__all__ = ["AutoEngine", "SMALL_STATES", "BMC_EXTRA_DEPTH", "BMC_MIN_SECONDS", "PROVE_MIN_SECONDS"]
 
 #: the states the reference engine explores before the fast engine takes over (measured: see above)
 SMALL_STATES = 10_000
@@ -58,6 +60,8 @@ SMALL_STATES = 10_000
 BMC_EXTRA_DEPTH = 8
 #: bmc may take as long as the steps before it, and at least this many seconds (within the timeout)
 BMC_MIN_SECONDS = 1.0
+#: without a timeout, induction may take as long as exploration did, and at least this many seconds
+PROVE_MIN_SECONDS = 30.0
 
 #: what the induction engine (and bmc) can decide
 _PROVABLE = frozenset({Kind.ALWAYS, Kind.STEP, Kind.NEVER_AFTER, Kind.DEADLOCK})
@@ -127,6 +131,8 @@ class AutoEngine:
         left = _left(budget, started)
         if not open_ or (left is not None and left <= 0):
             return report
+        if left is None:  # no timeout: not an unbounded proof search after a bounded exploration
+            left = max(time.perf_counter() - started, PROVE_MIN_SECONDS)
         try:
             from .symbolic import InductionEngine
         except ModuleNotFoundError:  # z3 is an extra: without it, exploration's answer stands

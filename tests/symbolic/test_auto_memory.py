@@ -30,3 +30,21 @@ def test_the_small_step_is_stopped_by_the_memory_limit_through_its_progress_repo
         AutoEngine().check(_counter(9_000), budget=Budget(max_memory_mb=1),
                            progress=lambda states, *_: reports.append(states))
     assert reports == []  # stopped at the first report, before passing it on
+
+
+def test_without_a_timeout_induction_gets_a_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("z3")
+    from statebound.checker.engines import auto
+    from statebound.checker.engines.symbolic import InductionEngine
+
+    given: list[float | None] = []
+    real = InductionEngine.check
+
+    def spy(self: InductionEngine, system: System, **kw: object) -> object:
+        given.append(kw["budget"].timeout)  # type: ignore[attr-defined]
+        return real(self, system, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(InductionEngine, "check", spy)
+    report = AutoEngine().check(_counter(50_000), budget=Budget(max_states=100))  # exploration cut short
+    assert report.outcome("bounded").engine == "induction"
+    assert given and given[0] is not None and given[0] >= auto.PROVE_MIN_SECONDS
