@@ -100,6 +100,10 @@ def test_bmc_finds_the_model_errors_the_reference_finds_at_its_length(system: Sy
         assert isinstance(got, ModelError)
         assert got.trace is not None and len(got.trace) == len(ref_.trace)
     if isinstance(got, ModelError) and got.trace is not None:
+        if isinstance(ref_, Report) and len(got.trace) == DEPTH:
+            # the reference engine visits the states at the bound only up to the first with
+            # successors; one step deeper it expands them all
+            ref_ = _reference(system, Budget(max_depth=DEPTH + 1))
         assert isinstance(ref_, ModelError) and ref_.trace is not None
         assert len(got.trace) == len(ref_.trace)
     if isinstance(ref_, ModelError) and ref_.trace is None:
