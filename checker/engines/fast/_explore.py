@@ -135,10 +135,14 @@ class FastExploration:
 
     def carried(self) -> npt.NDArray[np.bool_]:
         """Which label numbers some kept step carries (counted once: a pass over every step took
-        0.03-0.2 s per ``never_after`` at a million states, issue 13)."""
+        0.03-0.2 s per ``never_after`` at a million states, issue 13). In slices: ``np.bincount``
+        first copied every label to 64 bits (0.13 s at ten million steps, a third of that here)."""
         if self._carried is None:
             labels = self.search.labels.view()
-            self._carried = np.bincount(labels, minlength=len(self.packed.stepper.labels.refs)) > 0
+            carried = np.zeros(len(self.packed.stepper.labels.refs), dtype=bool)
+            for lo in range(0, len(labels), 1 << 20):
+                carried[labels[lo:lo + (1 << 20)]] = True
+            self._carried = carried
         return self._carried
 
     def path(self, sid: int) -> tuple[list[State], list[Label]]:

@@ -45,8 +45,8 @@ Bools = npt.NDArray[np.bool_]
 _BATCH = 1 << 20
 #: states per call when a condition is evaluated on every state (a deadline check between calls)
 _EVAL_BATCH = 1 << 18
-#: what importing scipy's graph routines may cost (0.10-0.23 s measured, issue 13)
-_SCIPY_IMPORT = 0.3
+#: what importing scipy's graph routines may cost (0.10-0.46 s measured on a shared machine, issue 13)
+_SCIPY_IMPORT = 0.5
 
 
 def check_leads_to(ex: FastExploration, p: LeadsTo, cov: Coverage, deadline: float | None) -> Outcome:
