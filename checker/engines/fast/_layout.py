@@ -19,7 +19,7 @@ import numpy.typing as npt
 from ...expr import Bool, Domain, Enum, Int
 from ...machine import System
 
-__all__ = ["Layout", "Frame", "Unsupported", "Words", "Column"]
+__all__ = ["Layout", "Frame", "Unsupported", "Words", "Column", "domain_size"]
 
 #: states as rows of 64-bit words, shape (n, width)
 Words = npt.NDArray[np.uint64]
@@ -34,7 +34,8 @@ class Unsupported(Exception):
     """A model construct the fast engine does not handle; the message says which."""
 
 
-def _size(domain: Domain) -> int:
+def domain_size(domain: Domain) -> int:
+    """How many values *domain* has (the domains the fast engine packs)."""
     if isinstance(domain, Bool):
         return 2
     if isinstance(domain, Int):
@@ -58,9 +59,9 @@ class Layout:
         self.bits: list[int] = []
         word, used = 0, 0
         for k, d in enumerate(self.domains):
-            b = (_size(d) - 1).bit_length()
+            b = (domain_size(d) - 1).bit_length()
             if b > MAX_FIELD_BITS:
-                raise Unsupported(f"variable {'.'.join(system.slots[k])} has {_size(d)} values, "
+                raise Unsupported(f"variable {'.'.join(system.slots[k])} has {domain_size(d)} values, "
                                   f"more than a {MAX_FIELD_BITS}-bit field holds")
             if used + b > 64:
                 word, used = word + 1, 0

@@ -28,9 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..._compile import Label
-from ...expr import Bool, Domain, Enum, Expr, Int, Op, Ref, walk
+from ...expr import Expr, Op, Ref, walk
 from ...machine import System, Transition
-from ._layout import Frame, Layout, Unsupported, Words
+from ._layout import Frame, Layout, Unsupported, Words, domain_size
 from ._vexpr import BoolFn, Compiler, Mask, ValueFn
 
 __all__ = ["Stepper", "Expansion", "Block", "Labels", "Act", "Receiver", "KEY_BITS"]
@@ -185,7 +185,7 @@ class _Synthetic(Frame):
 
 def _combinations(layout: Layout, key: _Key) -> tuple[Words, Ints]:
     """Words holding every combination of the key's field positions, and their keys."""
-    sizes = [_domain_size(layout.domains[s]) for s in key.slots]
+    sizes = [domain_size(layout.domains[s]) for s in key.slots]
     n = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
     words = np.zeros((n, layout.width), dtype=np.uint64)
     if sizes:
@@ -194,15 +194,6 @@ def _combinations(layout: Layout, key: _Key) -> tuple[Words, Ints]:
             layout.write(words, s, pos)
     return words, key(words)
 
-
-def _domain_size(domain: Domain) -> int:
-    if isinstance(domain, Bool):
-        return 2
-    if isinstance(domain, Int):
-        return domain.hi - domain.lo + 1
-    if isinstance(domain, Enum):
-        return len(domain.names)
-    raise Unsupported(f"the domain {domain} is not one it packs")
 
 
 def _evaluate(layout: Layout, words: Words, frame: Frame, guard: BoolFn,

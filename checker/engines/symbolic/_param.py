@@ -37,7 +37,7 @@ import z3
 
 from ..._compile import OutOfDomain, State, compile_system
 from ...expr import SHARED, Array, Bool, Const, Expr, Op, Ref, domain_of
-from ...machine import Family, Instance, System
+from ...machine import Family, System
 from ...property import Always, OnStep, Property
 from ...result import Trace
 from ._encode import Bound, Encoding, Frame, Term, solve
@@ -57,14 +57,8 @@ def symmetric_family(system: System) -> Family | None:
 
 def resized(system: System, family: str, n: int) -> System:
     """*system* with *family* resized to *n* members, everything else as declared."""
-    declared: list[Instance | Family] = []
-    seen: set[str] = set()
-    for i in system.instances:
-        if i.family is None:
-            declared.append(i)
-        elif i.family.name not in seen:
-            seen.add(i.family.name)
-            declared.append(dataclasses.replace(i.family, n=n) if i.family.name == family else i.family)
+    declared = [dataclasses.replace(d, n=n) if isinstance(d, Family) and d.name == family else d
+                for d in system._declared()]  # each family once, where its first member is
     return dataclasses.replace(system, instances=tuple(declared), name=system.name)  # type: ignore[arg-type]
 
 
